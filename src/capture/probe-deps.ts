@@ -1,0 +1,89 @@
+import { copyFile, mkdir, readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { Dependencies, Lockfile, Probed } from "../manifest/types.js";
+import { sha256File, sha256Text } from "./hash-paths.js";
+import { probe } from "./probe.js";
+
+export const LOCKFILE_NAMES = [
+  "package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock",
+  "poetry.lock", "uv.lock", "Pipfile.lock",
+];
+const REQUIREMENTS = /^requirements.*\.txt$/;
+
+/** Lockfiles in the working folder and each folder up to the root, copied into the record with sha256. */
+export async function probeDependencies(root: string, cwdRel: string, recordFolder: string): Promise<Dependencies> {
+  const folders = foldersUpToRoot(cwdRel);
+  const lockfiles: Lockfile[] = [];
+  for (const folder of folders) {
+    const names = await readdir(join(root, folder)).catch(() => [] as string[]);
+    for (const name of names.sort()) {
+      if (!LOCKFILE_NAMES.includes(name) && !REQUIREMENTS.test(name)) continue;
+      const path = folder === "." ? name : `${folder}/${name}`;
+      const absolute = join(root, path);
+      const info = await stat(absolute).catch(() => undefined);
+      if (!info?.isFile()) continue;
+      const copy = `lockfiles/${path}`;
+      await mkdir(join(recordFolder, copy, ".."), { recursive: true });
+      await copyFile(absolute, join(recordFolder, copy));
+      lockfiles.push({ path, sizeBytes: info.size, sha256: await sha256File(absolute), copy });
+    }
+  }
+  const nodeModules = await probeNodeModules(root, folders);
+  return { lockfiles, nodeModules };
+}
+
+/** "examples/iris" -> ["examples/iris", "examples", "."]: nearest first. */
+export function foldersUpToRoot(cwdRel: string): string[] {
+  const parts = cwdRel === "." ? [] : cwdRel.split("/");
+  const out: string[] = [];
+  for (let i = parts.length; i > 0; i--) out.push(parts.slice(0, i).join("/"));
+  out.push(".");
+  return out;
+}
+
+/** sha256 of the sorted "name@version" list: equal fingerprints mean the same installed packages. */
+export function fingerprintPackages(packages: Iterable<string>): { count: number; fingerprint: string } {
+  const list = [...new Set(packages)].sort();
+  return { count: list.length, fingerprint: sha256Text(list.join("\n")) };
+}
+
+/**
+ * The installed node_modules nearest the working folder, read from npm's hidden lockfile
+ * (node_modules/.package-lock.json, every installed package) or else from the top-level package.json files.
+ */
+async function probeNodeModules(root: string, folders: string[]): Promise<Dependencies["nodeModules"]> {
+  return probe("node_modules", 10_000, async () => {
+    for (const folder of folders) {
+      const modules = join(root, folder, "node_modules");
+      if (!(await stat(modules).catch(() => undefined))?.isDirectory()) continue;
+      const hidden = await readFile(join(modules, ".package-lock.json"), "utf8").catch(() => undefined);
+      const source = `${folder === "." ? "" : folder + "/"}node_modules`;
+      if (hidden) {
+        const packages = (JSON.parse(hidden) as { packages?: Record<string, { version?: string }> }).packages ?? {};
+        const list = Object.entries(packages).map(([path, p]) => `${path.replace(/^.*node_modules\//, "")}@${p.version ?? "?"}`);
+        return { ...fingerprintPackages(list), source: `${source}/.package-lock.json` };
+      }
+      return { ...fingerprintPackages(await topLevelPackages(modules)), source };
+    }
+    throw new Error("no node_modules folder in the working folder or above it");
+  }) as Promise<Probed<{ count: number; fingerprint: string; source: string }>>;
+}
+
+async function topLevelPackages(modules: string): Promise<string[]> {
+  const out: string[] = [];
+  const readVersion = async (dir: string): Promise<void> => {
+    const pkg = await readFile(join(dir, "package.json"), "utf8").catch(() => undefined);
+    if (!pkg) return;
+    const { name, version } = JSON.parse(pkg) as { name?: string; version?: string };
+    if (name) out.push(`${name}@${version ?? "?"}`);
+  };
+  for (const entry of await readdir(modules)) {
+    if (entry.startsWith(".")) continue;
+    if (entry.startsWith("@")) {
+      for (const scoped of await readdir(join(modules, entry)).catch(() => [] as string[])) await readVersion(join(modules, entry, scoped));
+    } else {
+      await readVersion(join(modules, entry));
+    }
+  }
+  return out;
+}

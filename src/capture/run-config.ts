@@ -1,0 +1,70 @@
+import { readFile, stat } from "node:fs/promises";
+import { BadInputError } from "../errors.js";
+import { MAX_YAML_BYTES, parseYamlStrict } from "../manifest/parse-yaml.js";
+import { validateAgainst } from "../manifest/validate.js";
+
+/** A run config file (`--config run.yaml`), after schema validation. */
+export interface RunConfig {
+  name?: string;
+  tags?: string[];
+  params?: Record<string, unknown>;
+  run?: string | string[];
+  command?: string | string[];
+  seed?: number | string;
+  inputs?: string[];
+  outputs?: string[];
+  metrics?: string[];
+  env?: string[];
+  shell?: boolean;
+  tolerances?: Record<string, { rtol?: number; atol?: number }>;
+}
+
+const strings = { type: "array", items: { type: "string", minLength: 1 } } as const;
+const commandSchema = { oneOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string" } }] } as const;
+export const runConfigSchema = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    name: { type: "string", maxLength: 200 },
+    tags: strings,
+    params: { type: "object" },
+    run: commandSchema,
+    command: commandSchema,
+    seed: { type: ["integer", "string"] },
+    inputs: strings,
+    outputs: strings,
+    metrics: strings,
+    env: strings,
+    shell: { type: "boolean" },
+    tolerances: {
+      type: "object",
+      additionalProperties: {
+        type: "object",
+        additionalProperties: false,
+        properties: { rtol: { type: "number", minimum: 0 }, atol: { type: "number", minimum: 0 } },
+      },
+    },
+  },
+} as const;
+
+export function validateRunConfig(data: unknown, where: string): RunConfig {
+  if (data !== null && typeof data === "object" && ("param_space" in data || (data as { kind?: unknown }).kind === "group")) {
+    throw new BadInputError(`${where} describes a search group; this mlx captures single runs only`, "Give a run config (name, params, run, seed, inputs, outputs, metrics).");
+  }
+  return validateAgainst<RunConfig>(runConfigSchema, data ?? {}, where, "Fix that field of the config file.");
+}
+
+
+/** Reads and validates `--config FILE` (YAML or JSON); errors name the file and the field. */
+export async function readRunConfig(path: string): Promise<RunConfig> {
+  let text: string;
+  try {
+    const { size } = await stat(path);
+    if (size > MAX_YAML_BYTES) throw new BadInputError(`--config ${path}: larger than ${MAX_YAML_BYTES} bytes`, "A run config is small; check the path.");
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if (error instanceof BadInputError) throw error;
+    throw new BadInputError(`--config ${path}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`, "Check the path of the config file.", { cause: error });
+  }
+  return validateRunConfig(parseYamlStrict(text.replace(/^\uFEFF/, ""), path), path);
+}

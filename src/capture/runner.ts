@@ -1,0 +1,199 @@
+import { spawn } from "node:child_process";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { constants } from "node:os";
+import { resolve } from "node:path";
+import type { Readable, Writable } from "node:stream";
+
+export interface RunnerOptions {
+  argv: readonly string[];
+  shell: boolean;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  stdoutLog: string;
+  stderrLog: string;
+  /** Where the child's output is echoed live (the terminal, or stderr under --json). */
+  echoStdout: Writable;
+  echoStderr: Writable;
+  onStdout: (chunk: Uint8Array) => void;
+  /** How long to wait for the output pipes to close after the child exits (a grandchild may hold them). */
+  drainTimeoutMs: number;
+  /** After the first forwarded signal, how long before SIGKILL. */
+  killGraceMs: number;
+  /**
+   * Own process group: signals are forwarded to the whole group. Off when stdin is a terminal, so an
+   * interactive child can read it without SIGTTIN; the terminal then signals the child itself.
+   */
+  ownGroup: boolean;
+}
+
+export interface ChildResult {
+  pid?: number;
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  spawnError?: NodeJS.ErrnoException & { isDirectory?: boolean };
+  endedAt: number;
+  interruptedBy?: NodeJS.Signals;
+  notes: string[];
+}
+
+export interface RunningChild {
+  pid?: number;
+  result: Promise<ChildResult>;
+}
+
+const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+/**
+ * Spawns the command exactly as given (no shell unless asked), tees its output to the terminal and
+ * the log files with backpressure, forwards signals, and resolves once it has exited and its output
+ * is drained (bounded: RELIABILITY C09, a background grandchild may keep the pipes open forever).
+ */
+export function startChild(options: RunnerOptions): RunningChild {
+  const [file, ...args] = options.shell ? ["/bin/sh", "-c", options.argv.join(" ")] : options.argv;
+  const child = spawn(file!, args, {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ["inherit", "pipe", "pipe"],
+    detached: options.ownGroup,
+  });
+  const notes: string[] = [];
+  const logs = [createLog(options.stdoutLog, notes), createLog(options.stderrLog, notes)];
+  const echoes = [new SafeSink(options.echoStdout), new SafeSink(options.echoStderr)];
+  const streams = [child.stdout, child.stderr];
+  streams.forEach((stream, i) => tee(stream, logs[i]!, echoes[i]!, i === 0 ? options.onStdout : undefined));
+
+  let interruptedBy: NodeJS.Signals | undefined;
+  let killTimer: NodeJS.Timeout | undefined;
+  const signalChild = (signal: NodeJS.Signals): void => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(options.ownGroup ? -child.pid : child.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interruptedBy) {
+      signalChild("SIGKILL"); // a second Ctrl-C: stop now
+      return;
+    }
+    interruptedBy = signal;
+    // In the terminal's group the terminal already delivered SIGINT/SIGHUP to the child: do not send a second copy.
+    if (options.ownGroup || signal === "SIGTERM") signalChild(signal);
+    killTimer = setTimeout(() => signalChild("SIGKILL"), options.killGraceMs);
+    killTimer.unref();
+  };
+  FORWARDED.forEach((s) => process.on(s, onSignal));
+
+  const result = new Promise<ChildResult>((resolve) => {
+    let settled = false;
+    const finish = async (partial: Omit<ChildResult, "notes" | "endedAt" | "pid">): Promise<void> => {
+      if (settled) return;
+      settled = true;
+      const endedAt = Date.now();
+      if (killTimer) clearTimeout(killTimer);
+      if (interruptedBy && options.ownGroup && child.pid !== undefined) signalChild("SIGKILL"); // no orphans (C07)
+      if (!(await drain(streams, options.drainTimeoutMs))) {
+        notes.push(`a background process still held the output open ${options.drainTimeoutMs} ms after the command exited; logs end there`);
+        streams.forEach((s) => s.destroy());
+      }
+      await Promise.all(logs.map((log) => closeLog(log)));
+      FORWARDED.forEach((s) => process.off(s, onSignal));
+      resolve({ ...partial, pid: child.pid, endedAt, notes, ...(interruptedBy ? { interruptedBy } : {}) });
+    };
+    child.once("error", (error: NodeJS.ErrnoException) => {
+      if (child.pid !== undefined) return; // errors after spawn (e.g. kill) are not spawn failures
+      void describeSpawnError(error, file!, options.cwd).then((spawnError) =>
+        finish({ exitCode: null, signal: null, spawnError }),
+      );
+    });
+    child.once("exit", (code, signal) => void finish({ exitCode: code, signal }));
+  });
+  return { pid: child.pid, result };
+}
+
+/** The exit code a shell would give: the child's code, 128+N after signal N, 127 not found, 126 not executable. */
+export function exitCodeOf(result: ChildResult): number {
+  if (result.spawnError) return result.spawnError.code === "ENOENT" ? 127 : 126;
+  if (result.signal) return 128 + (constants.signals[result.signal] ?? 0);
+  return result.exitCode ?? 0;
+}
+
+async function describeSpawnError(error: NodeJS.ErrnoException, file: string, cwd: string): Promise<ChildResult["spawnError"]> {
+  const isDirectory = file.includes("/")
+    ? await stat(resolve(cwd, file)).then((s) => s.isDirectory(), () => false)
+    : false;
+  return Object.assign(error, { isDirectory });
+}
+
+interface Log {
+  stream: WriteStream;
+  failed?: string;
+}
+
+function createLog(path: string, notes: string[]): Log {
+  const log: Log = { stream: createWriteStream(path, { flags: "wx" }) };
+  log.stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (log.failed) return;
+    log.failed = `${error.code ?? "error"} at ${path}`;
+    notes.push(`incomplete log: ${log.failed}; the command was left running`);
+    log.stream.emit("drain"); // release a tee paused on this log: the child must never block on us
+  });
+  return log;
+}
+
+function closeLog(log: Log): Promise<void> {
+  return new Promise((resolve) => {
+    if (log.failed || log.stream.destroyed) return resolve();
+    log.stream.end(() => resolve());
+    log.stream.once("error", () => resolve());
+  });
+}
+
+/** A terminal or pipe we echo to; an EPIPE (e.g. `mlx capture ... | head`) stops the echo, not the run. */
+class SafeSink {
+  private broken = false;
+  constructor(readonly stream: Writable) {
+    stream.on("error", () => {
+      this.broken = true;
+    });
+  }
+  write(chunk: Uint8Array, onDrain: () => void): boolean {
+    if (this.broken) return true;
+    const ok = this.stream.write(chunk);
+    if (!ok) this.stream.once("drain", onDrain);
+    return ok;
+  }
+}
+
+/** Copies every chunk to the log and the echo; pauses the child's pipe while either is full. */
+function tee(source: Readable, log: Log, echo: SafeSink, onChunk?: (chunk: Uint8Array) => void): void {
+  source.on("data", (chunk: Buffer) => {
+    onChunk?.(chunk);
+    let waiting = 0;
+    const resume = (): void => {
+      if (--waiting === 0) source.resume();
+    };
+    if (!log.failed && !log.stream.write(chunk)) {
+      waiting++;
+      log.stream.once("drain", resume);
+    }
+    if (!echo.write(chunk, resume)) waiting++;
+    if (waiting > 0) source.pause();
+  });
+}
+
+/** Resolves true when every stream has ended, false after `timeoutMs`. */
+function drain(streams: Readable[], timeoutMs: number): Promise<boolean> {
+  const ended = streams.map((s) =>
+    s.readableEnded || s.destroyed ? Promise.resolve() : new Promise<void>((r) => s.once("close", () => r())),
+  );
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    void Promise.all(ended).then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}

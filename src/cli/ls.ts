@@ -1,0 +1,82 @@
+import type { Command } from "commander";
+import { describeError } from "../errors.js";
+import { findRoot, runsFolder } from "../manifest/run-folder.js";
+import { listRunIds, readRun } from "../manifest/run-store.js";
+import type { RunManifest } from "../manifest/types.js";
+import type { CommandAction } from "./main.js";
+import { formatDuration, formatMetric, renderTable } from "./render-table.js";
+
+export function registerLs(program: Command, setAction: (action: CommandAction) => void): void {
+  program
+    .command("ls")
+    .description("list the recorded runs, newest first")
+    .option("--json", "print the list as JSON", false)
+    .option("-n, --limit <n>", "show at most n runs", "50")
+    .action((opts: { json: boolean; limit: string }) => setAction(() => runLs(opts)));
+}
+
+interface RunRow {
+  id: string;
+  name: string | null;
+  createdAt: string | null;
+  status: string;
+  exitCode: number | null;
+  durationMs: number | null;
+  metrics: Record<string, number | string>;
+  problem?: string;
+}
+
+async function runLs(opts: { json: boolean; limit: string }): Promise<number> {
+  const { root } = await findRoot(process.cwd());
+  const limit = Math.max(1, Number.parseInt(opts.limit, 10) || 50);
+  const ids = (await listRunIds(root)).slice(0, limit);
+  const rows = await Promise.all(ids.map((id) => readRow(root, id)));
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
+  } else if (rows.length === 0) {
+    process.stderr.write(`no runs under ${runsFolder(root)}; capture one with: mlx capture -- <command>\n`);
+  } else {
+    process.stdout.write(renderTable(
+      ["ID", "NAME", "WHEN", "STATUS", "EXIT", "DURATION", "METRICS"],
+      rows.map((r) => [
+        r.id,
+        r.name ?? "",
+        r.createdAt?.replace("T", " ").slice(0, 19) ?? "",
+        r.status,
+        r.exitCode === null ? "" : String(r.exitCode),
+        r.durationMs === null ? "" : formatDuration(r.durationMs),
+        Object.entries(r.metrics).slice(0, 3).map(([k, v]) => `${k}=${formatMetric(v)}`).join(" "),
+      ]),
+    ));
+  }
+  return 0;
+}
+
+async function readRow(root: string, id: string): Promise<RunRow> {
+  let m: RunManifest;
+  try {
+    m = await readRun(`${runsFolder(root)}/${id}`);
+  } catch (error) {
+    return { id, name: null, createdAt: null, status: "invalid", exitCode: null, durationMs: null, metrics: {}, problem: describeError(error) };
+  }
+  return {
+    id,
+    name: m.name ?? null,
+    createdAt: m.createdAt,
+    status: m.status === "running" && !isAlive(m.command.pid) ? "abandoned" : m.status,
+    exitCode: m.outcome?.exitCode ?? null,
+    durationMs: m.outcome?.durationMs ?? null,
+    metrics: m.metrics?.final ?? {},
+  };
+}
+
+/** A run left `running` whose mlx process is gone was killed before it could finish its record. */
+function isAlive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

@@ -1,0 +1,53 @@
+import { Command, CommanderError } from "commander";
+import { MlxError } from "../errors.js";
+import { MLX_VERSION } from "../version.js";
+import { registerCapture } from "./capture.js";
+import { registerLs } from "./ls.js";
+import { registerShow } from "./show.js";
+
+
+/** What a command hands back: its exit code. Only this file turns errors into codes. */
+export type CommandAction = () => Promise<number>;
+
+function buildProgram(setAction: (action: CommandAction) => void): Command {
+  const program = new Command("mlx")
+    .description("Make a machine-learning run reproducible by someone else.")
+    .version(MLX_VERSION, "-V, --version")
+    .exitOverride()
+    .showHelpAfterError("(run with --help for usage)")
+    .addHelpText("after", "\nExit codes: 0 ok; 2 bad input; 3 environment; 70 a bug in mlx.\n`mlx capture` returns the command's own exit code once the command has started.");
+  registerCapture(program, setAction);
+  registerLs(program, setAction);
+  registerShow(program, setAction);
+  return program;
+}
+
+/** Parses argv, runs one command, maps errors to exit codes (DESIGN.md): 2 bad input, 3 environment, 70 bug. */
+export async function main(argv: string[]): Promise<number> {
+  let action: CommandAction | undefined;
+  const program = buildProgram((a) => (action = a));
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    if (!action) {
+      program.outputHelp();
+      return 2;
+    }
+    return await action();
+  } catch (error) {
+    return exitCodeFor(error);
+  }
+}
+
+function exitCodeFor(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // --help and --version end here too, successfully; commander already printed its message.
+    return error.exitCode === 0 ? 0 : 2;
+  }
+  if (error instanceof MlxError) {
+    process.stderr.write(`mlx: ${error.message}\n${error.hint ? `  ${error.hint}\n` : ""}`);
+    return error.exitCode;
+  }
+  process.stderr.write(`mlx: internal error (a bug in mlx, please report it with this output)\n${error instanceof Error ? error.stack : String(error)}\n`);
+  return 70;
+}
+

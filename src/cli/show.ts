@@ -1,0 +1,74 @@
+import { join } from "node:path";
+import type { Command } from "commander";
+import { findRoot, runsFolder } from "../manifest/run-folder.js";
+import { readRun, resolveRunId } from "../manifest/run-store.js";
+import type { Probed, RunManifest } from "../manifest/types.js";
+import type { CommandAction } from "./main.js";
+import { formatBytes, formatDuration, formatMetric } from "./render-table.js";
+
+export function registerShow(program: Command, setAction: (action: CommandAction) => void): void {
+  program
+    .command("show")
+    .description("print one run's record readably (a run id, a unique prefix of one, or 'latest')")
+    .argument("[run]", "run id, prefix, or latest", "latest")
+    .option("--json", "print the record as JSON", false)
+    .action((ref: string, opts: { json: boolean }) => setAction(() => runShow(ref, opts)));
+}
+
+async function runShow(ref: string, opts: { json: boolean }): Promise<number> {
+  const { root } = await findRoot(process.cwd());
+  const id = await resolveRunId(root, ref);
+  const folder = join(runsFolder(root), id);
+  const manifest = await readRun(folder);
+  process.stdout.write(opts.json ? JSON.stringify(manifest, null, 2) + "\n" : renderRun(manifest, folder));
+  return 0;
+}
+
+function probed<T extends object>(p: Probed<T> | undefined, render: (value: T) => string): string {
+  if (!p) return "not probed";
+  return p.available ? render(p as T) : `unavailable: ${p.reason}`;
+}
+
+/** The record as a reviewer reads it: what ran, on what, from which code and data, what came out. */
+export function renderRun(m: RunManifest, folder: string): string {
+  const o = m.outcome;
+  const out: string[] = [];
+  const section = (title: string, rows: Array<[string, string]>): void => {
+    out.push(title);
+    for (const [k, v] of rows) out.push(`  ${k.padEnd(12)} ${v}`);
+    out.push("");
+  };
+  section(`Run ${m.id}${m.name ? ` (${m.name})` : ""}`, [
+    ["status", m.status],
+    ["command", JSON.stringify(m.command.argv) + (m.command.shell ? " (shell)" : "")],
+    ["cwd", m.command.cwd],
+    ["params", JSON.stringify(m.params)],
+    ["seed", `${m.seed.value} (${m.seed.source}${m.seed.preload ? ", Math.random seeded" : ""})`],
+    ["started", m.createdAt],
+    ...(o ? [["exit", `${o.exitCode}${o.signal ? ` (${o.signal})` : ""} from the ${o.source === "child" ? "command" : "mlx"}, after ${formatDuration(o.durationMs)}`] as [string, string]] : []),
+    ...(o?.notes ?? []).map((n): [string, string] => ["note", n]),
+    ["tags", m.tags.join(", ")],
+  ]);
+  section("Environment", [
+    ["system", probed(m.system, (s) => `${s.distro}, ${s.os} ${s.release} ${s.arch}; ${s.cpu.model} x${s.cpu.cores}; ${formatBytes(s.memoryBytes)}`)],
+    ["gpus", probed(m.gpus, (g) => g.devices.length === 0 ? "none" : `${g.devices.map((d) => `${d.name} ${d.memoryMiB} MiB`).join(", ")}; driver ${g.driver ?? "?"}, CUDA ${g.cuda ?? "?"}`)],
+    ["runtimes", Object.entries(m.runtimes ?? {}).filter(([k]) => k !== "missing").map(([k, v]) => `${k} ${String(v)}`).join(", ")],
+    ["env", Object.entries(m.env.vars).map(([k, v]) => `${k}=${v}`).join(" ") + (m.env.refused.length ? `  (refused: ${m.env.refused.join(", ")})` : "")],
+    ...(m.dependencies?.lockfiles ?? []).map((l): [string, string] => ["lockfile", `${l.path} ${l.sha256.slice(0, 12)}`]),
+    ["node_modules", probed(m.dependencies?.nodeModules, (n) => `${n.count} packages, fingerprint ${n.fingerprint.slice(0, 12)} (${n.source})`)],
+  ]);
+  section("Code", [
+    ["git", probed(m.git, (g) => `${g.commit ?? "(no commits)"} on ${g.branch ?? "(detached)"}${g.dirty ? ", dirty" : ", clean"}`)],
+    ...(m.git?.available && m.git.remote ? [["remote", m.git.remote] as [string, string]] : []),
+    ...(m.git?.available && m.git.patch ? [["patch", `${m.git.patch.file} (${formatBytes(m.git.patch.sizeBytes)})`] as [string, string]] : []),
+    ...(m.git?.available ? m.git.excluded.map((e): [string, string] => ["left out", `${e.path} (${e.reason})`]) : []),
+  ]);
+  section("Data", [
+    ...m.inputs.map((i): [string, string] => ["input", `${i.path} ${formatBytes(i.sizeBytes)} sha256 ${i.sha256.slice(0, 12)}`]),
+    ...m.outputs.map((i): [string, string] => ["output", `${i.path} ${formatBytes(i.sizeBytes)} sha256 ${i.sha256.slice(0, 12)}`]),
+  ]);
+  section("Metrics (final)", Object.entries(m.metrics?.final ?? {}).map(([k, v]): [string, string] => [k, formatMetric(v)]));
+  if (m.warnings.length > 0) section("Warnings", m.warnings.map((w): [string, string] => ["-", w]));
+  out.push(`Record: ${folder}`);
+  return out.join("\n") + "\n";
+}

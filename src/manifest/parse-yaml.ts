@@ -1,0 +1,52 @@
+import { parseAllDocuments } from "yaml";
+import { BadInputError } from "../errors.js";
+
+export const MAX_YAML_BYTES = 1024 * 1024;
+const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+/**
+ * Parses YAML (or JSON, a subset) from an untrusted or hand-written file with the settings
+ * RELIABILITY.md G01-G05 asks for: one document, YAML 1.2 core schema, unique keys, an alias cap,
+ * warnings as errors, no prototype keys. Errors name the file, line and column.
+ */
+export function parseYamlStrict(text: string, where: string): unknown {
+  if (Buffer.byteLength(text) > MAX_YAML_BYTES) {
+    throw new BadInputError(`${where}: larger than ${MAX_YAML_BYTES} bytes`, "Records and configs are small; check the file.");
+  }
+  if (/^%YAML\s+1\.[01]\b/m.test(text)) {
+    throw new BadInputError(`${where}: %YAML 1.1 is not accepted (its booleans and octals change values)`, "Remove the %YAML directive; mlx reads YAML 1.2.");
+  }
+  const docs = parseAllDocuments(text, { version: "1.2", schema: "core", uniqueKeys: true, prettyErrors: true });
+  if (!Array.isArray(docs)) return null; // an empty stream
+  if (docs.length !== 1) {
+    throw new BadInputError(`${where}: holds ${docs.length} YAML documents; expected one`, "Remove the extra '---' documents.");
+  }
+  const doc = docs[0]!;
+  const problem = doc.errors[0] ?? doc.warnings[0];
+  if (problem) {
+    const pos = problem.linePos?.[0];
+    const at = pos ? `:${pos.line}:${pos.col}` : "";
+    throw new BadInputError(`${where}${at}: ${problem.message.split("\n")[0]}`, "Fix the YAML at that position.");
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new BadInputError(`${where}: ${(error as Error).message}`, "Simplify the YAML (aliases are capped).", { cause: error });
+  }
+  rejectForbiddenKeys(value, where, "");
+  return value;
+}
+
+function rejectForbiddenKeys(value: unknown, where: string, pointer: string): void {
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => rejectForbiddenKeys(item, where, `${pointer}/${i}`));
+  } else if (value !== null && typeof value === "object") {
+    for (const key of Object.keys(value)) {
+      if (FORBIDDEN_KEYS.has(key)) {
+        throw new BadInputError(`${where}: key '${key}' at ${pointer || "/"} is not allowed`, "Rename the key.");
+      }
+      rejectForbiddenKeys((value as Record<string, unknown>)[key], where, `${pointer}/${key}`);
+    }
+  }
+}

@@ -1,0 +1,37 @@
+// Where runs live. Kept apart from run-store.ts (YAML, schema) so that capture can make the folder
+// and start the command before those heavier modules load.
+import { randomBytes } from "node:crypto";
+import { mkdir, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+
+export function runsFolder(root: string): string {
+  return join(root, ".mlx", "runs");
+}
+
+/** Sortable by time, unique across concurrent captures: 20261123-150752-1a2b3c. */
+export function newRunId(now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `${stamp}-${randomBytes(3).toString("hex")}`;
+}
+
+/** Makes .mlx/runs/<id>/ (and logs/) and returns the folder; fails if the id exists. */
+export async function createRunFolder(root: string, id: string): Promise<string> {
+  const folder = join(runsFolder(root), id);
+  await mkdir(runsFolder(root), { recursive: true });
+  await mkdir(folder); // no `recursive`: an existing id is an error, never a merge
+  await mkdir(join(folder, "logs"));
+  return folder;
+}
+
+
+/** The repository root (nearest folder with .git), or the working folder outside git. */
+export async function findRoot(cwd: string): Promise<{ root: string; inGit: boolean }> {
+  let dir = resolve(cwd);
+  for (;;) {
+    if (await stat(join(dir, ".git")).then(() => true, () => false)) return { root: dir, inGit: true };
+    const parent = dirname(dir);
+    if (parent === dir) return { root: resolve(cwd), inGit: false };
+    dir = parent;
+  }
+}
+
