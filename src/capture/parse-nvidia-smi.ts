@@ -21,17 +21,27 @@ export function parseGpuQuery(csv: string): { devices: GpuDevice[]; driver?: str
       ...(uuid && uuid !== "[N/A]" ? { uuid } : {}),
       memoryMiB: Number.isFinite(memoryMiB) ? memoryMiB : 0,
     });
-    driver ??= drv;
+    if (drv && drv !== "[N/A]") driver ??= drv;
   }
   return { devices, ...(driver ? { driver } : {}) };
 }
 
-/** The CUDA version the driver supports, from the banner of plain `nvidia-smi`: "CUDA Version: 12.2". */
+/**
+ * The CUDA version the driver supports, from the banner of plain `nvidia-smi`: "CUDA Version: 12.2",
+ * or "CUDA UMD Version: 13.3" since driver 610 renamed it. Drivers before CUDA 8 print none.
+ */
 export function parseCudaVersion(banner: string): string | undefined {
-  return /CUDA Version:\s*([\d.]+)/.exec(banner)?.[1];
+  return /CUDA (?:UMD )?Version:\s*([\d.]+)/.exec(banner)?.[1];
+}
+
+/** The driver from the banner ("Driver Version", "KMD Version" since 610), when the query lacks it. */
+export function parseDriverVersion(banner: string): string | undefined {
+  return /(?:Driver|KMD) Version:\s*([\d.]+)/.exec(banner)?.[1];
 }
 
 export function gpuInfoFrom(queryCsv: string, banner: string): GpuInfo {
+  const query = parseGpuQuery(queryCsv);
+  const driver = query.driver ?? parseDriverVersion(banner);
   const cuda = parseCudaVersion(banner);
-  return { ...parseGpuQuery(queryCsv), ...(cuda ? { cuda } : {}) };
+  return { devices: query.devices, ...(driver ? { driver } : {}), ...(cuda ? { cuda } : {}) };
 }

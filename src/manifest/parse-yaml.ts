@@ -2,6 +2,7 @@ import { parseAllDocuments } from "yaml";
 import { BadInputError } from "../errors.js";
 
 export const MAX_YAML_BYTES = 1024 * 1024;
+export const MAX_FLOW_DEPTH = 64;
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
 /**
@@ -15,6 +16,10 @@ export function parseYamlStrict(text: string, where: string): unknown {
   }
   if (/^%YAML\s+1\.[01]\b/m.test(text)) {
     throw new BadInputError(`${where}: %YAML 1.1 is not accepted (its booleans and octals change values)`, "Remove the %YAML directive; mlx reads YAML 1.2.");
+  }
+  const depth = flowDepth(text);
+  if (depth > MAX_FLOW_DEPTH) {
+    throw new BadInputError(`${where}: brackets nested ${depth} deep (at most ${MAX_FLOW_DEPTH})`, "Flatten the structure.");
   }
   const docs = parseAllDocuments(text, { version: "1.2", schema: "core", uniqueKeys: true, prettyErrors: true });
   if (!Array.isArray(docs)) return null; // an empty stream
@@ -36,6 +41,22 @@ export function parseYamlStrict(text: string, where: string): unknown {
   }
   rejectForbiddenKeys(value, where, "");
   return value;
+}
+
+/**
+ * The deepest nesting of [ and { (a quoted bracket counts too: it only makes the check stricter).
+ * Checked before parsing: 20,000 nested brackets overflow the parser's stack, and near the stack's
+ * end V8 can die outright ("RegExpCompiler Allocation failed"), which no catch survives.
+ */
+function flowDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 91 || c === 123) max = Math.max(max, ++depth);
+    else if ((c === 93 || c === 125) && depth > 0) depth--;
+  }
+  return max;
 }
 
 function rejectForbiddenKeys(value: unknown, where: string, pointer: string): void {
