@@ -74,9 +74,10 @@ export async function captureRun(options: CaptureOptions, deps: CaptureDeps): Pr
     ownGroup: !deps.interactive,
   });
 
-  // From here on the command runs: heavier modules load and the probes run beside it.
-  const { writeRun } = await import("../manifest/run-store.js");
+  // From here on the command runs: the probes start beside it, then the heavier modules load.
   const cwdRel = relative(root, options.cwd).split(sep).join("/") || ".";
+  const probes = runProbes(options, deps.env, root, inGit, cwdRel, folder, inputs);
+  const { writeRun } = await import("../manifest/run-store.js");
   const redaction = redactArgv(options.shell ? [options.argv.join(" ")] : options.argv);
   const manifest: RunManifest = {
     apiVersion: API_VERSION,
@@ -106,7 +107,6 @@ export async function captureRun(options: CaptureOptions, deps: CaptureDeps): Pr
   const recordErrors: string[] = [];
   // Written at start (status: running) so that even a SIGKILL of mlx leaves a record (C10).
   const firstWrite = writeRun(folder, manifest).catch((error: unknown) => void recordErrors.push(describeError(error)));
-  const probes = runProbes(options, deps.env, root, inGit, cwdRel, folder, inputs);
 
   const result = await child.result;
   stdoutSink?.end();
@@ -194,7 +194,7 @@ async function runProbes(options: CaptureOptions, env: NodeJS.ProcessEnv, root: 
       lockfiles: [],
       nodeModules: { available: false as const, reason: describeError(error) },
     })),
-    probeRuntimes(env, PROBE_TIMEOUT_MS),
+    probeRuntimes(env, options.cwd, PROBE_TIMEOUT_MS),
     Promise.all(inputs.map((p) => hashPath(root, p))),
   ]);
   const warnings: string[] = [];

@@ -1,6 +1,6 @@
-import { lstat, mkdtemp, rm, stat } from "node:fs/promises";
+import { copyFile, lstat, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { GitExcluded, GitInfo } from "../manifest/types.js";
 import { git, gitMaybe, gitToFile } from "./git.js";
 import { sha256File } from "./hash-paths.js";
@@ -26,20 +26,27 @@ export interface GitProbeOptions {
  */
 export async function probeGit(options: GitProbeOptions): Promise<GitInfo> {
   const call = { cwd: options.root };
-  const commit = await gitMaybe(["rev-parse", "--verify", "-q", "HEAD^{commit}"], call);
-  const [branch, remote, untrackedRaw] = await Promise.all([
-    gitMaybe(["symbolic-ref", "--short", "-q", "HEAD"], call),
-    firstRemoteUrl(options.root),
+  // Independent questions in parallel: a git spawn costs ~10 ms, and capture waits for the slowest probe.
+  const gitDir = await findGitDir(options.root);
+  const head = await readFile(join(gitDir, "HEAD"), "utf8").catch(() => "");
+  const [commit, remotes, untrackedRaw] = await Promise.all([
+    readHeadCommit(gitDir, head).then((c) => c ?? gitMaybe(["rev-parse", "--verify", "-q", "HEAD^{commit}"], call)),
+    gitMaybe(["config", "--get-regexp", "^remote\\..*\\.url$"], call),
     git(["ls-files", "--others", "--exclude-standard", "-z"], call),
   ]);
+  const branch = parseHeadBranch(head);
   const untracked = untrackedRaw.toString("utf8").split("\0").filter((p) => p && !p.startsWith(".mlx/"));
   const excluded = await findExcluded(options, untracked);
 
   const scratch = await mkdtemp(join(tmpdir(), "mlx-index-"));
   try {
+    // A copy of the user's index, so that their staging is never touched, and files whose stat data
+    // is unchanged are not hashed again (read-tree would hash every file of the tree).
     const env = { GIT_INDEX_FILE: join(scratch, "index") };
-    await git(commit ? ["read-tree", commit] : ["read-tree", "--empty"], { ...call, env });
-    const pathspecs = [".", ":(exclude,top).mlx", ...excluded.map((e) => `:(exclude,top,literal)${e.path}`)];
+    await copyFile(join(gitDir, "index"), env.GIT_INDEX_FILE).catch(() => undefined); // none before the first `git add`
+    // .mlx is left out by its own .gitignore (run-folder.ts); an exclude pathspec for it would fail
+    // whenever the user also ignores it (git reports the ignored path as an error).
+    const pathspecs = [".", ...excluded.map((e) => `:(exclude,top,literal)${e.path}`)];
     await git(["add", "-A", "--pathspec-from-file=-", "--pathspec-file-nul"], {
       ...call,
       env,
@@ -57,7 +64,7 @@ export async function probeGit(options: GitProbeOptions): Promise<GitInfo> {
     return {
       commit,
       branch,
-      remote: remote === null ? null : stripCredentials(remote),
+      remote: pickRemote(remotes),
       dirty: patch !== null || excluded.length > 0,
       patch,
       excluded,
@@ -67,10 +74,47 @@ export async function probeGit(options: GitProbeOptions): Promise<GitInfo> {
   }
 }
 
-async function firstRemoteUrl(root: string): Promise<string | null> {
-  const names = (await gitMaybe(["remote"], { cwd: root }))?.split("\n").filter(Boolean) ?? [];
-  const name = names.includes("origin") ? "origin" : names[0];
-  return name ? gitMaybe(["remote", "get-url", name], { cwd: root }) : null;
+/** The git folder: .git, or where a .git file points (worktrees, submodules). */
+async function findGitDir(root: string): Promise<string> {
+  const dotGit = join(root, ".git");
+  if ((await stat(dotGit)).isDirectory()) return dotGit;
+  const pointer = /^gitdir:\s*(.+)$/m.exec(await readFile(dotGit, "utf8"))?.[1]?.trim();
+  if (!pointer) throw new Error(`${dotGit} is neither a folder nor a gitdir: file`);
+  return resolve(root, pointer);
+}
+
+/** The branch from .git/HEAD ("ref: refs/heads/main"); null when HEAD is detached. */
+export function parseHeadBranch(head: string): string | null {
+  return /^ref:\s*refs\/heads\/(.+)$/.exec(head.trim())?.[1] ?? null;
+}
+
+/**
+ * The commit HEAD points to, read from .git as git itself would (loose ref, then packed-refs):
+ * a spawn saved. Undefined when unsure (reftable, odd layouts): the caller then asks git.
+ */
+async function readHeadCommit(gitDir: string, head: string): Promise<string | undefined> {
+  const text = head.trim();
+  if (/^[0-9a-f]{40}$/.test(text)) return text; // detached
+  const ref = /^ref:\s*(refs\/\S+)$/.exec(text)?.[1];
+  if (!ref) return undefined;
+  // Worktrees keep HEAD in their own folder and refs in the common one.
+  const common = await readFile(join(gitDir, "commondir"), "utf8").then((d) => resolve(gitDir, d.trim()), () => gitDir);
+  const loose = (await readFile(join(common, ref), "utf8").catch(() => "")).trim();
+  if (/^[0-9a-f]{40}$/.test(loose)) return loose;
+  const packed = await readFile(join(common, "packed-refs"), "utf8").catch(() => "");
+  const line = packed.split("\n").find((l) => l.endsWith(` ${ref}`));
+  return line && /^[0-9a-f]{40} /.test(line) ? line.slice(0, 40) : undefined;
+}
+
+/** origin's URL, else the first remote's, from `git config --get-regexp` lines; credentials stripped. */
+export function pickRemote(configLines: string | null): string | null {
+  const urls = new Map<string, string>();
+  for (const line of configLines?.split("\n") ?? []) {
+    const m = /^remote\.(.+)\.url\s+(.*)$/.exec(line.trim());
+    if (m) urls.set(m[1]!, m[2]!);
+  }
+  const url = urls.get("origin") ?? urls.values().next().value;
+  return url === undefined ? null : stripCredentials(url);
 }
 
 async function findExcluded(options: GitProbeOptions, untracked: readonly string[]): Promise<GitExcluded[]> {

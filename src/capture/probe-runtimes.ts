@@ -13,7 +13,7 @@ const run = promisify(execFile);
  * node, npm, python and Docker versions, each without the slow path: npm's version from its
  * package.json (not `npm -v`), Docker's from the socket's /version (not `docker version`).
  */
-export async function probeRuntimes(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Runtimes> {
+export async function probeRuntimes(env: NodeJS.ProcessEnv, cwd: string, timeoutMs: number): Promise<Runtimes> {
   const missing: Record<string, string> = {};
   const attempt = async (name: string, fn: () => Promise<string | undefined>): Promise<string | undefined> => {
     try {
@@ -28,7 +28,7 @@ export async function probeRuntimes(env: NodeJS.ProcessEnv, timeoutMs: number): 
   const [node, npm, python, docker] = await Promise.all([
     attempt("node", () => nodeVersion(env, timeoutMs)),
     attempt("npm", () => npmVersion(env)),
-    attempt("python", () => pythonVersion(env, timeoutMs)),
+    attempt("python", () => pythonVersion(env, cwd, timeoutMs)),
     attempt("docker", () => probeEngineVersion(timeoutMs)),
   ]);
   return {
@@ -56,9 +56,25 @@ async function npmVersion(env: NodeJS.ProcessEnv): Promise<string | undefined> {
   return pkg.name === "npm" ? pkg.version : undefined;
 }
 
-async function pythonVersion(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string | undefined> {
+async function pythonVersion(env: NodeJS.ProcessEnv, cwd: string, timeoutMs: number): Promise<string | undefined> {
   const found = (await findOnPath("python3", env["PATH"])) ?? (await findOnPath("python", env["PATH"]));
   if (!found) return undefined;
+  // A pyenv shim takes ~250 ms to start (FIELD-NOTES); pyenv's own version files say the same for free.
+  const shim = /^(.*)\/shims\/python3?$/.exec(found);
+  const pinned = shim ? await pyenvVersion(shim[1]!, env, cwd) : undefined;
+  if (pinned && pinned !== "system") return pinned;
   const { stdout, stderr } = await run(found, ["--version"], { timeout: timeoutMs });
   return /Python\s+(\S+)/.exec(stdout + stderr)?.[1];
+}
+
+/** The version pyenv would pick: PYENV_VERSION, the nearest .python-version, then $PYENV_ROOT/version. */
+export async function pyenvVersion(pyenvRoot: string, env: NodeJS.ProcessEnv, cwd: string): Promise<string | undefined> {
+  const first = (text: string | undefined): string | undefined => text?.split(/\s+/).find(Boolean);
+  if (env["PYENV_VERSION"]) return first(env["PYENV_VERSION"]);
+  for (let dir = cwd; ; dir = dirname(dir)) {
+    const local = await readFile(join(dir, ".python-version"), "utf8").catch(() => undefined);
+    if (local !== undefined) return first(local);
+    if (dirname(dir) === dir) break;
+  }
+  return first(await readFile(join(pyenvRoot, "version"), "utf8").catch(() => undefined));
 }

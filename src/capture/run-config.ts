@@ -19,13 +19,14 @@ export interface RunConfig {
   tolerances?: Record<string, { rtol?: number; atol?: number }>;
 }
 
-const strings = { type: "array", items: { type: "string", minLength: 1 } } as const;
-const commandSchema = { oneOf: [{ type: "string", minLength: 1 }, { type: "array", minItems: 1, items: { type: "string" } }] } as const;
+const strings = { type: "array", items: { type: "string", pattern: "\\S" } } as const;
+const commandSchema = { oneOf: [{ type: "string", pattern: "\\S" }, { type: "array", minItems: 1, items: { type: "string" } }] } as const;
 export const runConfigSchema = {
+  $id: "https://mlx.dev/schema/run-config.schema.json",
   type: "object",
   additionalProperties: false,
   properties: {
-    name: { type: "string", maxLength: 200 },
+    name: { type: "string", pattern: "^[^\\n]{0,200}$" },
     tags: strings,
     params: { type: "object" },
     run: commandSchema,

@@ -2,7 +2,7 @@ import { relative } from "node:path";
 import type { Command } from "commander";
 import type { CaptureResult } from "../capture/capture-run.js";
 import { normalizeCaptureOptions, type RawCaptureOptions } from "../capture/capture-options.js";
-import { MLX_VERSION } from "../version.js";
+import { MLX_VERSION } from "./version.js";
 import type { CommandAction } from "./main.js";
 import { formatDuration, formatMetric } from "./render-table.js";
 

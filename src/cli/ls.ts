@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import { describeError } from "../errors.js";
 import { findRoot, runsFolder } from "../manifest/run-folder.js";
-import { listRunIds, readRun } from "../manifest/run-store.js";
 import type { RunManifest } from "../manifest/types.js";
 import type { CommandAction } from "./main.js";
 import { formatDuration, formatMetric, renderTable } from "./render-table.js";
@@ -29,6 +28,7 @@ interface RunRow {
 async function runLs(opts: { json: boolean; limit: string }): Promise<number> {
   const { root } = await findRoot(process.cwd());
   const limit = Math.max(1, Number.parseInt(opts.limit, 10) || 50);
+  const { listRunIds } = await import("../manifest/run-store.js"); // YAML and the schema load only when used
   const ids = (await listRunIds(root)).slice(0, limit);
   const rows = await Promise.all(ids.map((id) => readRow(root, id)));
   if (opts.json) {
@@ -53,6 +53,7 @@ async function runLs(opts: { json: boolean; limit: string }): Promise<number> {
 }
 
 async function readRow(root: string, id: string): Promise<RunRow> {
+  const { readRun } = await import("../manifest/run-store.js");
   let m: RunManifest;
   try {
     m = await readRun(`${runsFolder(root)}/${id}`);

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { MlxError } from "../errors.js";
-import { MLX_VERSION } from "../version.js";
+import { MLX_VERSION } from "./version.js";
 import { registerCapture } from "./capture.js";
 import { registerLs } from "./ls.js";
 import { registerShow } from "./show.js";

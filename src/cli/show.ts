@@ -1,7 +1,6 @@
 import { join } from "node:path";
 import type { Command } from "commander";
 import { findRoot, runsFolder } from "../manifest/run-folder.js";
-import { readRun, resolveRunId } from "../manifest/run-store.js";
 import type { Probed, RunManifest } from "../manifest/types.js";
 import type { CommandAction } from "./main.js";
 import { formatBytes, formatDuration, formatMetric } from "./render-table.js";
@@ -16,6 +15,7 @@ export function registerShow(program: Command, setAction: (action: CommandAction
 }
 
 async function runShow(ref: string, opts: { json: boolean }): Promise<number> {
+  const { readRun, resolveRunId } = await import("../manifest/run-store.js"); // loaded only when used
   const { root } = await findRoot(process.cwd());
   const id = await resolveRunId(root, ref);
   const folder = join(runsFolder(root), id);

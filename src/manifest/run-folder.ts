@@ -1,7 +1,7 @@
 // Where runs live. Kept apart from run-store.ts (YAML, schema) so that capture can make the folder
 // and start the command before those heavier modules load.
 import { randomBytes } from "node:crypto";
-import { mkdir, stat } from "node:fs/promises";
+import { mkdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 
 export function runsFolder(root: string): string {
@@ -18,6 +18,8 @@ export function newRunId(now: Date): string {
 export async function createRunFolder(root: string, id: string): Promise<string> {
   const folder = join(runsFolder(root), id);
   await mkdir(runsFolder(root), { recursive: true });
+  // Records are never part of the code state: git ignores the whole folder (as pytest does for its cache).
+  await writeFile(join(root, ".mlx", ".gitignore"), "# written by mlx: records are not code\n*\n", { flag: "wx" }).catch(() => undefined);
   await mkdir(folder); // no `recursive`: an existing id is an error, never a merge
   await mkdir(join(folder, "logs"));
   return folder;

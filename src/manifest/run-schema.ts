@@ -6,7 +6,8 @@ const nonNegInt = { type: "integer", minimum: 0 } as const;
 const sha256 = { type: "string", pattern: "^[0-9a-f]{64}$" } as const;
 const dateTime = { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$" } as const;
 // A path recorded relative to the repository root: no absolute paths, no "..".
-const relPath = { type: "string", minLength: 1, pattern: "^(?!/)(?!.*(^|/)\\.\\.(/|$)).*$" } as const;
+// (Lengths are patterns, never minLength/maxLength: see AJV_OPTIONS in validate.ts.)
+const relPath = { type: "string", pattern: "^(?!/)(?!.*(^|/)\\.\\.(/|$)).+$" } as const;
 
 const unavailable = {
   type: "object",
@@ -67,8 +68,8 @@ export const runSchema = {
     apiVersion: { const: "mlx/v1" },
     kind: { const: "Run" },
     id: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$" },
-    name: { type: "string", maxLength: 200 },
-    tags: { type: "array", items: { type: "string", maxLength: 200 } },
+    name: { type: "string", pattern: "^[^\\n]{0,200}$" },
+    tags: { type: "array", items: { type: "string", pattern: "^[^\\n]{0,200}$" } },
     status: { enum: ["running", "succeeded", "failed", "interrupted", "not-found", "not-executable"] },
     createdAt: dateTime,
     mlxVersion: str,

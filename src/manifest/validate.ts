@@ -1,14 +1,38 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { createRequire } from "node:module";
+import type { ErrorObject } from "ajv";
 import { BadInputError } from "../errors.js";
 import { runSchema } from "./run-schema.js";
 import type { RunManifest } from "./types.js";
 
-const compiled = new Map<object, ValidateFunction>();
+interface Validator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
 
-function compile(schema: object): ValidateFunction {
+/**
+ * The ajv options of both paths below. The schemas cap lengths with patterns, not maxLength: ajv's
+ * standalone code for maxLength needs a runtime require(), which an ES module cannot do.
+ */
+export const AJV_OPTIONS = { allErrors: true, strict: true, allowUnionTypes: true } as const;
+
+// `npm run build` compiles every schema to plain code (scripts/build-validators.mjs): loading that
+// takes a few ms where compiling at run time took ~120 ms of every capture. Without a build (the
+// unit tests run the TypeScript) the schemas are compiled here, once, with the same options.
+// A URL of the same depth from dist/manifest/ and from the bundle in dist/cli/.
+const PRECOMPILED = new URL("../manifest/precompiled-validators.js", import.meta.url).href;
+const precompiled = await import(PRECOMPILED).then(
+  (m: { validators: Record<string, Validator> }) => m.validators,
+  () => ({}) as Record<string, Validator>,
+);
+const compiled = new Map<object, Validator>();
+
+function compile(schema: object & { $id?: string }): Validator {
+  const ready = schema.$id ? precompiled[schema.$id] : undefined;
+  if (ready) return ready;
   let validate = compiled.get(schema);
   if (!validate) {
-    validate = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
+    const { Ajv } = createRequire(import.meta.url)("ajv") as typeof import("ajv");
+    validate = new Ajv(AJV_OPTIONS).compile(schema);
     compiled.set(schema, validate);
   }
   return validate;

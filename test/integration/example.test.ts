@@ -1,0 +1,41 @@
+import { copyFileSync, readFileSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { gitIn, makeRepo } from "../helpers/git-repo.js";
+import { runMlx } from "../helpers/mlx.js";
+
+const EXAMPLE = new URL("../../examples/iris/", import.meta.url).pathname;
+
+describe("the iris example, captured end to end", () => {
+  it("records params, seed, lockfile, installed packages, outputs and per-epoch metrics; the same seed repeats bit for bit", async () => {
+    await using repo = await makeRepo({ ".gitignore": "node_modules\nmodel/\nmetrics.json\n.mlx/\n" });
+    for (const file of ["train.js", "package.json", "package-lock.json", "run.yaml"]) copyFileSync(join(EXAMPLE, file), join(repo.path, file));
+    symlinkSync(join(EXAMPLE, "node_modules"), join(repo.path, "node_modules"));
+    gitIn(repo.path, "add", "-A");
+    gitIn(repo.path, "commit", "-qm", "iris");
+
+    const shows = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await runMlx(["capture", "--config", "run.yaml", "--param", "epochs=15"], { cwd: repo.path });
+      expect(r.exitCode, String(r.stderr)).toBe(0);
+      shows.push(JSON.parse(String((await runMlx(["show", "latest", "--json"], { cwd: repo.path })).stdout)));
+    }
+    const [a, b] = shows;
+    expect(a.status).toBe("succeeded");
+    expect(a.params).toEqual({ epochs: 15, lr: 0.05, hidden: 16 });
+    expect(a.seed).toEqual({ value: 42, source: "given", preload: true });
+    expect(a.git).toMatchObject({ available: true, dirty: false, patch: null });
+    expect(a.dependencies.lockfiles.map((l: { path: string }) => l.path)).toEqual(["package-lock.json"]);
+    expect(a.dependencies.nodeModules).toMatchObject({ available: true, source: "node_modules/.package-lock.json" });
+    expect(a.outputs.map((o: { path: string }) => o.path)).toEqual(["model/weights.json"]);
+    expect(Object.keys(a.metrics.final).sort()).toEqual(["accuracy", "loss", "test_loss", "train_accuracy"]);
+    expect(a.metrics.final.accuracy).toBeGreaterThan(0.6);
+
+    const series = readFileSync(join(repo.path, ".mlx", "runs", a.id, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(series.filter((p) => p.name === "loss").map((p) => p.step)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+
+    // Same seed, same code, same data: identical results, down to the weights file.
+    expect(b.metrics.final).toEqual(a.metrics.final);
+    expect(b.outputs[0].sha256).toBe(a.outputs[0].sha256);
+  });
+});
