@@ -8,9 +8,13 @@ export function runsFolder(root: string): string {
   return join(root, ".mlx", "runs");
 }
 
-/** Sortable by time, unique across concurrent captures: 20261123-150752-1a2b3c. */
+/**
+ * Sortable by time to the millisecond (two captures in one second still sort in order, so `latest`
+ * is right), unique across concurrent captures: 20261123-150752-042-1a2b3c.
+ */
 export function newRunId(now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  const iso = now.toISOString(); // 2026-11-23T15:07:52.042Z
+  const stamp = `${iso.slice(0, 10).replace(/-/g, "")}-${iso.slice(11, 19).replace(/:/g, "")}-${iso.slice(20, 23)}`;
   return `${stamp}-${randomBytes(3).toString("hex")}`;
 }
 

@@ -98,3 +98,13 @@ describe("run store", () => {
     await expect(resolveRunId(root, "nope")).rejects.toThrow(/no run 'nope'/);
   });
 });
+
+describe("newRunId", () => {
+  it("sorts by time to the millisecond, whatever the random part", async () => {
+    const { newRunId } = await import("./run-folder.js");
+    const ids = [0, 1, 2, 999, 1000].map((ms) => newRunId(new Date(Date.UTC(2026, 10, 23, 15, 7, 52) + ms)));
+    expect([...ids].sort()).toEqual(ids);
+    expect(ids[0]).toMatch(/^20261123-150752-000-[0-9a-f]{6}$/);
+    expect(() => validateRun(sampleRun({ id: ids[0]! }), "m")).not.toThrow();
+  });
+});
