@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { chmod, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
@@ -150,6 +150,41 @@ describe("mlx capture: signals", () => {
     await waitFor(() => !groupAlive(pgid));
     const { manifest } = await onlyRun(dir.path);
     expect(manifest.status).toBe("interrupted");
+  });
+});
+
+describe("mlx capture: at a terminal", () => {
+  it("lets a terminal Ctrl-C reach the command once (no second copy), records interrupted, exits 130", async () => {
+    await using dir = await tempDir();
+    const marks = join(dir.path, "marks.txt");
+    // `script` gives mlx a real terminal; setsid makes its process group ours to signal, as a Ctrl-C does.
+    const cmd = `${MLX_BIN} capture -- node ${join(FIXTURES, "bin", "trap.mjs")} ${marks}`;
+    const term = spawn("setsid", ["script", "-qefc", cmd, "/dev/null"], { cwd: dir.path, stdio: "ignore" });
+    await waitFor(() => existsSync(marks) && readFileSync(marks, "utf8").includes("ready"));
+    const { manifest: running } = await onlyRunWhenWritten(dir.path);
+    const mlxGroup = Number(execFileSync("ps", ["-o", "pgid=", "-p", String(running.command.pid)], { encoding: "utf8" }).trim());
+    process.kill(-mlxGroup, "SIGINT"); // what the terminal does on Ctrl-C: the whole foreground group
+    const code = await new Promise<number | null>((r) => term.on("exit", (c) => r(c)));
+    expect(readFileSync(marks, "utf8")).toBe("ready\nSIGINT\n");
+    expect(code).toBe(130);
+    const { manifest } = await onlyRun(dir.path);
+    expect(manifest.status).toBe("interrupted");
+    expect(manifest.outcome.interruptedBy).toBe("SIGINT");
+  });
+
+  it("leaves a record when mlx itself is SIGKILLed; ls shows it abandoned once the command is gone", async () => {
+    await using dir = await tempDir();
+    const child = spawn(MLX_BIN, ["capture", "--", "sh", "-c", "echo started; sleep 1"], { cwd: dir.path, stdio: ["ignore", "pipe", "ignore"] });
+    await new Promise<void>((r) => child.stdout.once("data", () => r()));
+    await onlyRunWhenWritten(dir.path);
+    child.kill("SIGKILL");
+    await waitFor(async () => {
+      const rows = JSON.parse(String((await runMlx(["ls", "--json"], { cwd: dir.path })).stdout));
+      return rows[0]?.status === "abandoned";
+    });
+    const { manifest, folder } = await onlyRun(dir.path);
+    expect(manifest.status).toBe("running");
+    expect(readFileSync(join(folder, "logs", "stdout.log"), "utf8")).toBe("started\n");
   });
 });
 
