@@ -8,6 +8,7 @@ const dist = new URL("../dist/", import.meta.url);
 const { AJV_OPTIONS } = await import(new URL("manifest/validate.js", dist).href);
 const schemas = {
   run: (await import(new URL("manifest/run-schema.js", dist).href)).runSchema,
+  bundle: (await import(new URL("manifest/bundle-schema.js", dist).href)).bundleSchema,
   "run-config": (await import(new URL("capture/run-config.js", dist).href)).runConfigSchema,
 };
 

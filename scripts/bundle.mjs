@@ -13,5 +13,8 @@ await build({
   target: "node20",
   // Bundled CommonJS (commander, ajv's runtime) calls require(): give the ES module one.
   banner: { js: "import { createRequire as __mlxRequire } from 'node:module'; const require = __mlxRequire(import.meta.url);" },
+  // Loaded from node_modules when pack or replay needs them: dockerode brings native ssh2 bindings,
+  // and neither is on the path of a capture.
+  external: ["dockerode", "tar"],
   logLevel: "warning",
 });

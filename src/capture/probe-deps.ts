@@ -54,19 +54,22 @@ export function fingerprintPackages(packages: Iterable<string>): { count: number
 async function probeNodeModules(root: string, folders: string[]): Promise<Dependencies["nodeModules"]> {
   return probe("node_modules", 10_000, async () => {
     for (const folder of folders) {
-      const modules = join(root, folder, "node_modules");
-      if (!(await stat(modules).catch(() => undefined))?.isDirectory()) continue;
-      const hidden = await readFile(join(modules, ".package-lock.json"), "utf8").catch(() => undefined);
-      const source = `${folder === "." ? "" : folder + "/"}node_modules`;
-      if (hidden) {
-        const packages = (JSON.parse(hidden) as { packages?: Record<string, { version?: string }> }).packages ?? {};
-        const list = Object.entries(packages).map(([path, p]) => `${path.replace(/^.*node_modules\//, "")}@${p.version ?? "?"}`);
-        return { ...fingerprintPackages(list), source: `${source}/.package-lock.json` };
-      }
-      return { ...fingerprintPackages(await topLevelPackages(modules)), source };
+      const modules = `${folder === "." ? "" : folder + "/"}node_modules`;
+      if ((await stat(join(root, modules)).catch(() => undefined))?.isDirectory()) return fingerprintNodeModules(root, modules);
     }
     throw new Error("no node_modules folder in the working folder or above it");
   }) as Promise<Probed<{ count: number; fingerprint: string; source: string }>>;
+}
+
+/** The fingerprint of one node_modules folder (relative to root); `source` names what was read. */
+export async function fingerprintNodeModules(root: string, modules: string): Promise<{ count: number; fingerprint: string; source: string }> {
+  const hidden = await readFile(join(root, modules, ".package-lock.json"), "utf8").catch(() => undefined);
+  if (hidden) {
+    const packages = (JSON.parse(hidden) as { packages?: Record<string, { version?: string }> }).packages ?? {};
+    const list = Object.entries(packages).map(([path, p]) => `${path.replace(/^.*node_modules\//, "")}@${p.version ?? "?"}`);
+    return { ...fingerprintPackages(list), source: `${modules}/.package-lock.json` };
+  }
+  return { ...fingerprintPackages(await topLevelPackages(join(root, modules))), source: modules };
 }
 
 async function topLevelPackages(modules: string): Promise<string[]> {

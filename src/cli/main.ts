@@ -3,6 +3,7 @@ import { MlxError } from "../errors.js";
 import { MLX_VERSION } from "./version.js";
 import { registerCapture } from "./capture.js";
 import { registerLs } from "./ls.js";
+import { registerPack } from "./pack.js";
 import { registerShow } from "./show.js";
 
 
@@ -19,6 +20,7 @@ function buildProgram(setAction: (action: CommandAction) => void): Command {
   registerCapture(program, setAction);
   registerLs(program, setAction);
   registerShow(program, setAction);
+  registerPack(program, setAction);
   return program;
 }
 

@@ -149,3 +149,32 @@ export interface RunManifest {
   tolerances?: Record<string, { rtol?: number; atol?: number }>;
   warnings: string[];
 }
+
+/** bundle.yaml: what a bundle holds and how replay runs it. */
+export interface BundleManifest {
+  apiVersion: typeof API_VERSION;
+  kind: "Bundle";
+  /** The source date: the run's capture time, so that two packs give the same bytes. */
+  created: string;
+  mlxVersion: string;
+  /** Run ids; each record is under records/runs/<id>/. */
+  runs: string[];
+  image: {
+    /** The image's config digest: replay runs it by this id, never by a tag. */
+    id: string;
+    /** image.tar (docker save), or null when packed with --no-image (replay builds from context/). */
+    file: string | null;
+    baseImage: string;
+    /** Where node_modules is: inside the image only, or vendored in context/ as well. */
+    dependencies: "image" | "context" | "none";
+  };
+  command: {
+    argv: string[];
+    /** The working folder inside the container. */
+    workdir: string;
+  };
+  /** Declared inputs, one line per file under data/, mounted read-only at /app/<path> by replay. */
+  data: HashedFile[];
+  /** Symbolic links of the build context: recreated only inside a build, never extracted. */
+  links: Array<{ path: string; target: string }>;
+}

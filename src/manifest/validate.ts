@@ -1,8 +1,9 @@
 import { createRequire } from "node:module";
 import type { ErrorObject } from "ajv";
 import { BadInputError } from "../errors.js";
+import { bundleSchema } from "./bundle-schema.js";
 import { runSchema } from "./run-schema.js";
-import type { RunManifest } from "./types.js";
+import type { BundleManifest, RunManifest } from "./types.js";
 
 interface Validator {
   (data: unknown): boolean;
@@ -60,9 +61,18 @@ export function validateAgainst<T>(schema: object, data: unknown, where: string,
   return data as T;
 }
 
-export function validateRun(data: unknown, where: string): RunManifest {
+function checkApiVersion(data: unknown, where: string): void {
   if (data !== null && typeof data === "object" && "apiVersion" in data && data.apiVersion !== "mlx/v1") {
     throw new BadInputError(`${where}: apiVersion ${String(data.apiVersion)} is not understood by this mlx`, "Upgrade mlx to read newer records.");
   }
+}
+
+export function validateRun(data: unknown, where: string): RunManifest {
+  checkApiVersion(data, where);
   return validateAgainst<RunManifest>(runSchema, data, where, "The record was edited or written by another tool; restore it or capture again.");
+}
+
+export function validateBundle(data: unknown, where: string): BundleManifest {
+  checkApiVersion(data, where);
+  return validateAgainst<BundleManifest>(bundleSchema, data, where, "The bundle is corrupt or was not made by mlx pack; ask for a new one.");
 }

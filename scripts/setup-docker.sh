@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Makes a Docker engine and mlx's default base image available, offline. Safe to run again.
+#  1. installs Debian's docker.io (and debootstrap) when dockerd is missing (needs root and apt);
+#  2. starts dockerd in the background when no engine answers on the socket;
+#  3. builds node:<this host's node version>-bookworm-slim when the engine lacks it: debootstrap a
+#     minimal bookworm, add this host's node binary, `docker import` it under the official tag, so the
+#     default base image of `mlx pack` resolves exactly as it would with a registry.
+set -euo pipefail
+
+NODE_VERSION=$(node -p 'process.versions.node')
+BASE_IMAGE=${MLX_BASE_IMAGE:-node:${NODE_VERSION}-bookworm-slim}
+SOCKET=${DOCKER_HOST:-}
+SOCKET=${SOCKET#unix://}
+SOCKET=${SOCKET:-/var/run/docker.sock}
+log() { echo "== setup-docker: $*" >&2; }
+
+engine_answers() { docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+
+if ! command -v dockerd >/dev/null 2>&1 || ! command -v debootstrap >/dev/null 2>&1; then
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "setup-docker: dockerd or debootstrap is missing and this is not a root Debian host: install Docker yourself" >&2
+    exit 3
+  fi
+  log "installing docker.io and debootstrap from Debian"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io debootstrap >/dev/null
+fi
+
+if ! engine_answers; then
+  log "starting dockerd (log: /var/log/mlx-dockerd.log)"
+  nohup dockerd >/var/log/mlx-dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do
+    engine_answers && break
+    sleep 1
+  done
+  engine_answers || { echo "setup-docker: dockerd did not answer on $SOCKET within 60 s; see /var/log/mlx-dockerd.log" >&2; exit 3; }
+fi
+log "engine $(docker version --format '{{.Server.Version}}') on $SOCKET"
+
+if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+  log "base image $BASE_IMAGE present"
+  exit 0
+fi
+log "building base image $BASE_IMAGE offline (debootstrap, about 30 s)"
+ROOTFS=$(mktemp -d /tmp/mlx-rootfs.XXXXXX)
+trap 'rm -rf "$ROOTFS"' EXIT
+debootstrap --variant=minbase --include=libstdc++6,ca-certificates bookworm "$ROOTFS" >/tmp/mlx-debootstrap.log 2>&1 \
+  || { echo "setup-docker: debootstrap failed; see /tmp/mlx-debootstrap.log" >&2; exit 3; }
+install -m 0755 "$(command -v node)" "$ROOTFS/usr/local/bin/node"
+rm -rf "$ROOTFS/var/cache/apt/archives/"*.deb "$ROOTFS/var/lib/apt/lists/"*
+tar -C "$ROOTFS" -c . | docker import -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' -c 'CMD ["node"]' - "$BASE_IMAGE" >/dev/null
+log "base image $BASE_IMAGE built"

@@ -1,0 +1,88 @@
+import { rmSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import type { Command } from "commander";
+import type { CommandAction } from "./main.js";
+import { Progress } from "./progress.js";
+import { formatBytes } from "./render-table.js";
+import { MLX_VERSION } from "./version.js";
+
+interface RawPackOptions {
+  output: string;
+  baseImage?: string;
+  image: boolean;
+  include: string[];
+  allowFailed: boolean;
+  force: boolean;
+  json: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export function registerPack(program: Command, setAction: (action: CommandAction) => void): void {
+  program
+    .command("pack")
+    .description("freeze a captured run into one bundle.tar: image, code, data, records, checksums")
+    .argument("[run]", "run id, unique prefix, or latest", "latest")
+    .option("-o, --output <file>", "where to write the bundle", "bundle.tar")
+    .option("--base-image <image>", "base image (default: node:<captured node version>-bookworm-slim)")
+    .option("--no-image", "leave the image out; replay builds it from the bundled Dockerfile and context")
+    .option("--include <path>", "also put this file or folder of the repository in the image, repeatable", collect, [])
+    .option("--allow-failed", "pack a run that failed or was interrupted", false)
+    .option("--force", "replace an existing output file", false)
+    .option("--json", "print the result as JSON", false)
+    .addHelpText("after", "\nExit codes: 0 packed; 2 bad run, record, input or option; 3 Docker unreachable, base image missing, disk full.")
+    .action((ref: string, raw: RawPackOptions) => setAction(() => runPack(ref, raw)));
+}
+
+async function runPack(ref: string, raw: RawPackOptions): Promise<number> {
+  const [{ packRun }, { DockerodeClient }] = await Promise.all([import("../pack/pack-run.js"), import("../docker/docker-client.js")]);
+  const progress = new Progress();
+  const temps = new Set<string>();
+  // Ctrl-C: nothing half-written stays behind (the bundle is only ever renamed into place when complete).
+  const onSignal = (signal: NodeJS.Signals): void => {
+    progress.endLine();
+    for (const path of temps) rmSync(path, { recursive: true, force: true });
+    process.stderr.write(`mlx: pack interrupted (${signal}); temp files removed, no bundle written\n`);
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    const result = await packRun(
+      {
+        cwd: process.cwd(),
+        runRef: ref,
+        output: resolve(raw.output),
+        ...(raw.baseImage ? { baseImage: raw.baseImage } : {}),
+        noImage: !raw.image,
+        includes: raw.include,
+        allowFailed: raw.allowFailed,
+        force: raw.force,
+      },
+      { docker: new DockerodeClient(), progress, mlxVersion: MLX_VERSION, preloadPath: new URL("../sdk/preload.cjs", import.meta.url).pathname, temps },
+    );
+    progress.endLine();
+    for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
+    if (raw.json) {
+      process.stdout.write(JSON.stringify(result, null, 2) + "\n");
+    } else {
+      const shown = relative(process.cwd(), result.path) || result.path;
+      process.stdout.write(
+        [
+          `bundle  ${result.path}`,
+          `size    ${formatBytes(result.sizeBytes)} (${result.sizeBytes} bytes), ${result.members} members`,
+          `sha256  ${result.sha256}`,
+          `image   ${result.imageId}`,
+          `run     ${result.runId}`,
+          "",
+          `A reviewer with Docker runs:  mlx replay ${shown}`,
+          "",
+        ].join("\n"),
+      );
+    }
+    return 0;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}

@@ -1,0 +1,137 @@
+import { createWriteStream } from "node:fs";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import Docker from "dockerode";
+import { BadInputError, EnvironmentError } from "../errors.js";
+import { dockerSocketPath } from "./engine-version.js";
+
+/** What pack and replay need from a Docker engine; DockerodeClient is the real one. */
+export interface DockerClient {
+  /** Fails with EnvironmentError (exit 3) saying how to start an engine. */
+  ping(): Promise<{ version: string }>;
+  /** The image id of a tag or id, or null when the engine lacks it. */
+  imageId(ref: string): Promise<string | null>;
+  build(context: Readable, options: BuildOptions): Promise<string>;
+  save(imageId: string, file: string, onBytes: (bytes: number) => void): Promise<void>;
+  removeImage(imageId: string): Promise<void>;
+}
+
+export interface BuildOptions {
+  labels: Record<string, string>;
+  onStep: (line: string) => void;
+}
+
+interface StreamEvent {
+  stream?: string;
+  status?: string;
+  error?: string;
+  errorDetail?: { message?: string };
+  aux?: { ID?: string };
+}
+
+const START_HINT = "Start it (sudo dockerd &, or bash scripts/setup-docker.sh), or point DOCKER_HOST at a running engine.";
+
+export class DockerodeClient implements DockerClient {
+  private readonly docker = new Docker(); // honours DOCKER_HOST=unix://...
+
+  async ping(): Promise<{ version: string }> {
+    try {
+      const info = await this.docker.version();
+      return { version: info.Version };
+    } catch (error) {
+      throw unreachable(error);
+    }
+  }
+
+  async imageId(ref: string): Promise<string | null> {
+    try {
+      return (await this.docker.getImage(ref).inspect()).Id;
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return null;
+      throw unreachable(error);
+    }
+  }
+
+  async build(context: Readable, options: BuildOptions): Promise<string> {
+    let stream: NodeJS.ReadableStream;
+    try {
+      // No pull: no registry is asked (the base image is checked beforehand). rm/forcerm: no
+      // intermediate containers are left, even after a failed step.
+      stream = await this.docker.buildImage(context as unknown as NodeJS.ReadableStream, { labels: options.labels, rm: true, forcerm: true });
+    } catch (error) {
+      throw unreachable(error);
+    }
+    const events = await followStream(stream, (event) => {
+      const line = event.stream?.trim();
+      if (line) options.onStep(line);
+    });
+    const failed = events.find((e) => e.error || e.errorDetail);
+    if (failed) {
+      const message = failed.errorDetail?.message ?? failed.error ?? "unknown error";
+      // Docker reports build failures inside the stream of a 200 response, not in its status.
+      if (/no space left on device/i.test(message)) throw new EnvironmentError(`image build failed: ${message}`, "Free disk space for Docker's data root and pack again.");
+      throw new BadInputError(`image build failed: ${message}`, "The builder's message above names the failing step.");
+    }
+    const id = [...events].reverse().find((e) => e.aux?.ID)?.aux?.ID;
+    if (!id) throw new EnvironmentError("image build ended without an image id", "Check the engine's log (/var/log/mlx-dockerd.log).");
+    return id;
+  }
+
+  async save(imageId: string, file: string, onBytes: (bytes: number) => void): Promise<void> {
+    let source: NodeJS.ReadableStream;
+    try {
+      source = await this.docker.getImage(imageId).get();
+    } catch (error) {
+      throw unreachable(error);
+    }
+    let bytes = 0;
+    (source as Readable).on("data", (chunk: Buffer) => onBytes((bytes += chunk.length)));
+    try {
+      await pipeline(source as Readable, createWriteStream(file));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOSPC") throw new EnvironmentError(`no space left while saving the image to ${file}`, "Free disk space there and pack again.", { cause: error });
+      throw new EnvironmentError(`saving image ${imageId} failed: ${(error as Error).message}`, START_HINT, { cause: error });
+    }
+  }
+
+  async removeImage(imageId: string): Promise<void> {
+    await this.docker.getImage(imageId).remove({ force: true }).catch(() => undefined);
+  }
+}
+
+/** Reads every event of a progress stream: dockerode's followProgress reports success even when one carries errorDetail. */
+function followStream(stream: NodeJS.ReadableStream, onEvent: (event: StreamEvent) => void): Promise<StreamEvent[]> {
+  return new Promise((resolve, reject) => {
+    const events: StreamEvent[] = [];
+    let pending = "";
+    const take = (line: string): void => {
+      if (!line.trim()) return;
+      try {
+        const event = JSON.parse(line) as StreamEvent;
+        events.push(event);
+        onEvent(event);
+      } catch {
+        events.push({ error: `unreadable engine message: ${line.slice(0, 200)}` });
+      }
+    };
+    stream.on("data", (chunk: Buffer) => {
+      pending += chunk.toString("utf8");
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      lines.forEach(take);
+    });
+    stream.on("end", () => {
+      take(pending);
+      resolve(events);
+    });
+    stream.on("error", (error: Error) => reject(unreachable(error)));
+  });
+}
+
+export function unreachable(error: unknown): EnvironmentError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const where = dockerSocketPath() ?? process.env["DOCKER_HOST"] ?? "the Docker host";
+  const detail = code ?? (error as Error).message;
+  return new EnvironmentError(`Docker engine not reachable at ${where} (${detail})`, START_HINT, { cause: error });
+}
