@@ -82,6 +82,7 @@ export async function packRun(options: PackOptions, deps: PackDeps): Promise<Pac
 
   const scratch = await mkdtemp(join(tmpdir(), "mlx-pack-"));
   deps.temps.add(scratch);
+  let imageFile: string | null = null;
   try {
     // 1. The build context: Dockerfile, preload, code at commit + patch, node_modules as installed.
     const code = join(scratch, "app");
@@ -125,7 +126,6 @@ export async function packRun(options: PackOptions, deps: PackDeps): Promise<Pac
       onStep: (line) => deps.progress.step(`  ${line}`),
     });
     deps.progress.step(`image ${imageId}`);
-    let imageFile: string | null = null;
     if (!options.noImage) {
       imageFile = tempPathFor(join(dirname(options.output), "image.tar"));
       deps.temps.add(imageFile);
@@ -154,11 +154,14 @@ export async function packRun(options: PackOptions, deps: PackDeps): Promise<Pac
       ...(imageFile ? [{ name: "image.tar", source: { kind: "file" as const, path: imageFile, sizeBytes: (await stat(imageFile)).size }, mode: 0o644 }] : []),
     ]);
     const written = await writeBundle(options.output, members, mtimeOf(run), deps);
-    if (imageFile) await rm(imageFile, { force: true });
     return { ...written, imageId, runId, members: members.length + 1, warnings };
   } finally {
-    await rm(scratch, { recursive: true, force: true });
-    deps.temps.delete(scratch);
+    // Whatever happened, no temp file stays: the saved image lives only inside a finished bundle.
+    for (const temp of [scratch, imageFile]) {
+      if (temp === null) continue;
+      await rm(temp, { recursive: true, force: true });
+      deps.temps.delete(temp);
+    }
   }
 }
 

@@ -1,18 +1,12 @@
-import { copyFileSync, readFileSync, symlinkSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { gitIn, makeRepo } from "../helpers/git-repo.js";
+import { makeExampleRepo } from "../helpers/example-repo.js";
 import { runMlx } from "../helpers/mlx.js";
-
-const EXAMPLE = new URL("../../examples/iris/", import.meta.url).pathname;
 
 describe("the iris example, captured end to end", () => {
   it("records params, seed, lockfile, installed packages, outputs and per-epoch metrics; the same seed repeats bit for bit", async () => {
-    await using repo = await makeRepo({ ".gitignore": "node_modules\nmodel/\nmetrics.json\n.mlx/\n" });
-    for (const file of ["train.js", "package.json", "package-lock.json", "run.yaml"]) copyFileSync(join(EXAMPLE, file), join(repo.path, file));
-    symlinkSync(join(EXAMPLE, "node_modules"), join(repo.path, "node_modules"));
-    gitIn(repo.path, "add", "-A");
-    gitIn(repo.path, "commit", "-qm", "iris");
+    await using repo = await makeExampleRepo();
 
     const shows = [];
     for (let i = 0; i < 2; i++) {
