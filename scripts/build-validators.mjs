@@ -9,6 +9,7 @@ const { AJV_OPTIONS } = await import(new URL("manifest/validate.js", dist).href)
 const schemas = {
   run: (await import(new URL("manifest/run-schema.js", dist).href)).runSchema,
   bundle: (await import(new URL("manifest/bundle-schema.js", dist).href)).bundleSchema,
+  replay: (await import(new URL("manifest/replay-schema.js", dist).href)).replaySchema,
   "run-config": (await import(new URL("capture/run-config.js", dist).href)).runConfigSchema,
 };
 

@@ -4,6 +4,7 @@ import { MLX_VERSION } from "./version.js";
 import { registerCapture } from "./capture.js";
 import { registerLs } from "./ls.js";
 import { registerPack } from "./pack.js";
+import { registerReplay } from "./replay.js";
 import { registerShow } from "./show.js";
 
 
@@ -16,11 +17,12 @@ function buildProgram(setAction: (action: CommandAction) => void): Command {
     .version(MLX_VERSION, "-V, --version")
     .exitOverride()
     .showHelpAfterError("(run with --help for usage)")
-    .addHelpText("after", "\nExit codes: 0 ok; 2 bad input; 3 environment; 70 a bug in mlx.\n`mlx capture` returns the command's own exit code once the command has started.");
+    .addHelpText("after", "\nExit codes: 0 ok; 1 replay diverged; 2 bad input; 3 environment; 70 a bug in mlx.\n`mlx capture` returns the command's own exit code once the command has started.");
   registerCapture(program, setAction);
   registerLs(program, setAction);
   registerShow(program, setAction);
   registerPack(program, setAction);
+  registerReplay(program, setAction);
   return program;
 }
 

@@ -66,7 +66,8 @@ async function runPack(ref: string, raw: RawPackOptions): Promise<number> {
     if (raw.json) {
       process.stdout.write(JSON.stringify(result, null, 2) + "\n");
     } else {
-      const shown = relative(process.cwd(), result.path) || result.path;
+      const rel = relative(process.cwd(), result.path);
+      const shown = rel && !rel.startsWith("..") ? rel : result.path;
       process.stdout.write(
         [
           `bundle  ${result.path}`,

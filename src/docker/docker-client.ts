@@ -13,8 +13,46 @@ export interface DockerClient {
   imageId(ref: string): Promise<string | null>;
   build(context: Readable, options: BuildOptions): Promise<string>;
   save(imageId: string, file: string, onBytes: (bytes: number) => void): Promise<void>;
+  /** Loads a docker-save stream; errors reported inside the stream become BadInputError with Docker's words. */
+  load(archive: Readable): Promise<void>;
   removeImage(imageId: string): Promise<void>;
+  /** Runs a container to its end with the given spec, streaming its output; removes it unless `keep`. */
+  run(spec: ContainerSpec, io: ContainerIo): Promise<ContainerResult>;
 }
+
+export interface ContainerSpec {
+  imageId: string;
+  argv: readonly string[];
+  workdir: string;
+  env: Record<string, string>;
+  /** host:container[:ro] */
+  binds: string[];
+  network: boolean;
+  cpus: number;
+  memoryBytes: number;
+  pidsLimit: number;
+  /** "all", a count, or null for none. */
+  gpus: "all" | number | null;
+  keep: boolean;
+  labels: Record<string, string>;
+}
+
+export interface ContainerIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** Resolves when the reviewer interrupts: the container is then stopped and removed. */
+  interrupted: Promise<NodeJS.Signals>;
+}
+
+export interface ContainerResult {
+  containerId: string;
+  exitCode: number;
+  oomKilled: boolean;
+  interruptedBy?: NodeJS.Signals;
+}
+
+/** The user every replay runs as: nobody, never root. */
+export const REPLAY_USER = "65534:65534";
 
 export interface BuildOptions {
   labels: Record<string, string>;
@@ -95,9 +133,97 @@ export class DockerodeClient implements DockerClient {
     }
   }
 
+  async load(archive: Readable): Promise<void> {
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.docker.loadImage(archive as unknown as NodeJS.ReadableStream, { quiet: true });
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode) throw new BadInputError(`docker load refused image.tar: ${(error as Error).message}`, "The bundle's image is corrupt; ask for a new bundle.");
+      throw unreachable(error);
+    }
+    const events = await followStream(stream, () => undefined);
+    const failed = events.find((e) => e.error || e.errorDetail);
+    if (failed) {
+      const message = failed.errorDetail?.message ?? failed.error ?? "unknown error";
+      if (/no space left on device/i.test(message)) throw new EnvironmentError(`docker load failed: ${message}`, "Free disk space for Docker's data root.");
+      // Load failures, like build failures, come inside the stream of a 200 response.
+      throw new BadInputError(`image.tar could not be loaded: ${message}`, "The bundle's image is corrupt; ask for a new bundle.");
+    }
+  }
+
   async removeImage(imageId: string): Promise<void> {
     await this.docker.getImage(imageId).remove({ force: true }).catch(() => undefined);
   }
+
+  async run(spec: ContainerSpec, io: ContainerIo): Promise<ContainerResult> {
+    const [entrypoint, ...args] = spec.argv;
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer({
+        Image: spec.imageId,
+        // An explicit entrypoint: the image's own ENTRYPOINT never runs first (R27).
+        Entrypoint: [entrypoint!],
+        Cmd: args,
+        WorkingDir: spec.workdir,
+        User: REPLAY_USER,
+        Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+        Labels: spec.labels,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: false,
+        NetworkDisabled: !spec.network,
+        HostConfig: {
+          NetworkMode: spec.network ? "bridge" : "none",
+          CapDrop: ["ALL"],
+          SecurityOpt: ["no-new-privileges"],
+          ReadonlyRootfs: true,
+          Privileged: false,
+          Tmpfs: { "/tmp": "rw,noexec,nosuid,nodev,size=1g" },
+          Binds: spec.binds,
+          PidsLimit: spec.pidsLimit,
+          Memory: spec.memoryBytes,
+          MemorySwap: spec.memoryBytes,
+          NanoCpus: Math.round(spec.cpus * 1e9),
+          ...(spec.gpus === null ? {} : { DeviceRequests: [{ Driver: "", Count: spec.gpus === "all" ? -1 : spec.gpus, Capabilities: [["gpu"]] }] }),
+        },
+      });
+    } catch (error) {
+      throw containerError(error);
+    }
+    let interruptedBy: NodeJS.Signals | undefined;
+    try {
+      const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+      const ended = new Promise<void>((resolve) => stream.on("end", () => resolve()));
+      container.modem.demuxStream(stream, io.stdout, io.stderr);
+      try {
+        await container.start();
+      } catch (error) {
+        throw containerError(error);
+      }
+      const waited = container.wait() as Promise<{ StatusCode: number }>;
+      const outcome = await Promise.race([waited.then((w) => ({ code: w.StatusCode })), io.interrupted.then((signal) => ({ signal }))]);
+      if ("signal" in outcome) {
+        interruptedBy = outcome.signal;
+        await container.stop({ t: 5 }).catch(() => undefined);
+      }
+      const { StatusCode } = await waited;
+      await Promise.race([ended, new Promise((r) => setTimeout(r, 2000))]);
+      const state = (await container.inspect()).State;
+      return { containerId: container.id, exitCode: StatusCode, oomKilled: state.OOMKilled === true, ...(interruptedBy ? { interruptedBy } : {}) };
+    } finally {
+      // v: true removes anonymous volumes too (R28).
+      if (!spec.keep || interruptedBy) await container.remove({ force: true, v: true }).catch(() => undefined);
+    }
+  }
+}
+
+function containerError(error: unknown): Error {
+  const message = (error as Error).message ?? String(error);
+  if (/could not select device driver|nvidia/i.test(message)) {
+    return new EnvironmentError(`the Docker engine has no GPU runtime: ${message.split("\n")[0]}`, "Install the NVIDIA container toolkit on this host, or replay without --gpus.");
+  }
+  if ((error as { statusCode?: number }).statusCode) return new EnvironmentError(`the engine refused the container: ${message}`, "Check the engine's log.");
+  return unreachable(error);
 }
 
 /** Reads every event of a progress stream: dockerode's followProgress reports success even when one carries errorDetail. */

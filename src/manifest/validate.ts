@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import type { ErrorObject } from "ajv";
 import { BadInputError } from "../errors.js";
 import { bundleSchema } from "./bundle-schema.js";
+import { replaySchema } from "./replay-schema.js";
 import { runSchema } from "./run-schema.js";
 import type { BundleManifest, RunManifest } from "./types.js";
 
@@ -75,4 +76,8 @@ export function validateRun(data: unknown, where: string): RunManifest {
 export function validateBundle(data: unknown, where: string): BundleManifest {
   checkApiVersion(data, where);
   return validateAgainst<BundleManifest>(bundleSchema, data, where, "The bundle is corrupt or was not made by mlx pack; ask for a new one.");
+}
+
+export function validateReplay<T>(data: T, where: string): T {
+  return validateAgainst<T>(replaySchema, data, where, "This is a bug in mlx: the replay record it made is invalid.");
 }

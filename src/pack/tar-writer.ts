@@ -1,11 +1,13 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import type { Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 
-/** A member of an archive: bytes in memory, a file streamed from disk, or a symbolic link. */
+/** A member of an archive: bytes in memory, a file or stream of known size, a folder, or a symbolic link. */
 export type TarSource =
   | { kind: "data"; data: Uint8Array }
   | { kind: "file"; path: string; sizeBytes: number; expectSha256?: string }
+  | { kind: "stream"; stream: Readable; sizeBytes: number }
+  | { kind: "dir" }
   | { kind: "symlink"; target: string };
 
 export interface TarEntry {
@@ -47,17 +49,20 @@ export class TarWriter {
   /** Writes one member and returns the sha256 of its content. */
   async add(entry: TarEntry): Promise<string> {
     const { source } = entry;
-    const size = source.kind === "data" ? source.data.byteLength : source.kind === "file" ? source.sizeBytes : 0;
+    const size = source.kind === "data" ? source.data.byteLength : source.kind === "file" || source.kind === "stream" ? source.sizeBytes : 0;
     const linkname = source.kind === "symlink" ? source.target : "";
-    await this.writeHeaders(entry.name, size, entry.mode & 0o111 ? 0o755 : 0o644, source.kind === "symlink" ? "2" : "0", linkname);
+    const type = source.kind === "symlink" ? "2" : source.kind === "dir" ? "5" : "0";
+    await this.writeHeaders(entry.name, size, entry.mode & 0o111 || source.kind === "dir" ? 0o755 : 0o644, type, linkname);
     if (source.kind === "symlink") return createHash("sha256").update(source.target).digest("hex");
+    if (source.kind === "dir") return createHash("sha256").digest("hex");
     const hash = createHash("sha256");
     if (source.kind === "data") {
       hash.update(source.data);
       await this.write(source.data);
     } else {
       let seen = 0;
-      for await (const chunk of createReadStream(source.path) as AsyncIterable<Buffer>) {
+      const input = source.kind === "file" ? createReadStream(source.path) : source.stream;
+      for await (const chunk of input as AsyncIterable<Buffer>) {
         seen += chunk.length;
         if (seen > size) throw new MemberChangedError(entry.name, `${size} bytes`, `more than ${size} bytes`);
         hash.update(chunk);

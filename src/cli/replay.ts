@@ -1,0 +1,122 @@
+import { cpus } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
+import type { Command } from "commander";
+import { parseSize } from "../capture/capture-options.js";
+import { BadInputError } from "../errors.js";
+import type { ReplayReport } from "../replay/replay-bundle.js";
+import type { CommandAction } from "./main.js";
+import { formatMetric, renderTable } from "./render-table.js";
+import { MLX_VERSION } from "./version.js";
+
+interface RawReplayOptions {
+  rtol?: string;
+  atol?: string;
+  metric: string[];
+  json: boolean;
+  out?: string;
+  keep: boolean;
+  network: boolean;
+  gpus?: string;
+  cpus?: string;
+  memory: string;
+  build: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export function registerReplay(program: Command, setAction: (action: CommandAction) => void): void {
+  program
+    .command("replay")
+    .description("re-run a bundle in a hardened container and say, metric by metric, whether it reproduced")
+    .argument("<bundle>", "a bundle.tar made by mlx pack (treated as untrusted)")
+    .option("--rtol <x>", "relative tolerance for every metric (default: 1e-6 for floats, integers exact)")
+    .option("--atol <x>", "absolute tolerance for every metric (default 0)")
+    .option("--metric <name>", "compare only this metric, repeatable", collect, [])
+    .option("--json", "print the report as JSON on stdout (the run's output goes to stderr)", false)
+    .option("--out <dir>", "a new folder for the replay's record, logs and outputs (default: beside the bundle)")
+    .option("--keep", "keep the container, the loaded image and the extracted bundle", false)
+    .option("--network", "give the container a network (default: none)", false)
+    .option("--gpus <all|N>", "request NVIDIA GPUs the Docker way")
+    .option("--cpus <n>", "CPU limit (default: this host's cores)")
+    .option("--memory <size>", "memory limit", "4GiB")
+    .option("--build", "build the image from the bundled Dockerfile instead of loading image.tar", false)
+    .addHelpText("after", "\nExit codes: 0 every compared metric reproduced; 1 diverged; 2 bad, unsafe or corrupt bundle, or usage; 3 Docker unreachable, no space, GPU asked but absent.")
+    .action((bundle: string, raw: RawReplayOptions) => setAction(() => runReplay(bundle, raw)));
+}
+
+function number(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) throw new BadInputError(`${flag} must be a number >= 0, got '${text}'`, `Example: ${flag} 1e-4`);
+  return value;
+}
+
+async function runReplay(bundleArg: string, raw: RawReplayOptions): Promise<number> {
+  const rtol = number(raw.rtol, "--rtol");
+  const atol = number(raw.atol, "--atol");
+  const cpuLimit = number(raw.cpus, "--cpus") ?? cpus().length;
+  const gpus = raw.gpus === undefined ? null : raw.gpus === "all" ? "all" : Number.parseInt(raw.gpus, 10);
+  if (gpus !== null && gpus !== "all" && !(gpus > 0)) throw new BadInputError(`--gpus must be 'all' or a count, got '${raw.gpus}'`, "Example: --gpus all");
+  const bundle = resolve(bundleArg);
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  const out = resolve(raw.out ?? join(dirname(bundle), `${basename(bundle, ".tar")}.replay-${stamp}`));
+  const [{ replayBundle }, { DockerodeClient }] = await Promise.all([import("../replay/replay-bundle.js"), import("../docker/docker-client.js")]);
+  // Ctrl-C stops and removes the container; the report is then written as diverged (interrupted).
+  const interrupted = new Promise<NodeJS.Signals>((resolveSignal) => {
+    process.once("SIGINT", () => resolveSignal("SIGINT"));
+    process.once("SIGTERM", () => resolveSignal("SIGTERM"));
+  });
+  const report = await replayBundle(
+    {
+      bundle,
+      out,
+      tolerance: { rtol: rtol ?? 1e-6, atol: atol ?? 0, perMetric: {}, explicit: rtol !== undefined || atol !== undefined },
+      metrics: raw.metric,
+      keep: raw.keep,
+      network: raw.network,
+      gpus,
+      cpus: cpuLimit,
+      memoryBytes: parseSize(raw.memory, "--memory"),
+      build: raw.build,
+    },
+    {
+      docker: new DockerodeClient(),
+      echoStdout: raw.json ? process.stderr : process.stdout,
+      echoStderr: process.stderr,
+      step: (line) => process.stderr.write(`${line}\n`),
+      interrupted,
+      mlxVersion: MLX_VERSION,
+    },
+  );
+  if (raw.json) process.stdout.write(JSON.stringify({ ...report, record: join(out, "replay.yaml") }, null, 2) + "\n");
+  else process.stdout.write(renderReplay(report, out));
+  if (report.container.interruptedBy) return report.container.interruptedBy === "SIGINT" ? 130 : 143;
+  return report.verdict === "reproduced" ? 0 : 1;
+}
+
+const cell = (v: number | string | null): string => (v === null ? "-" : formatMetric(v));
+
+/** The reviewer's verdict: metrics, series, outputs, environment drift. */
+export function renderReplay(r: ReplayReport, out: string): string {
+  const lines: string[] = [""];
+  lines.push(renderTable(
+    ["METRIC", "ORIGINAL", "REPLAY", "ABS DIFF", "REL DIFF", "VERDICT"],
+    r.metrics.map((m) => [m.name, cell(m.original), cell(m.replay), m.absDiff === null ? "-" : m.absDiff.toExponential(2), m.relDiff === null ? "-" : m.relDiff.toExponential(2), m.reason ? `${m.verdict}: ${m.reason}` : m.verdict]),
+  ));
+  for (const s of r.series) lines.push(`series ${s.name}: first divergence at step ${s.step}: ${cell(s.original)} -> ${cell(s.replay)}${s.lengths ? ` (steps: ${s.lengths[0]} vs ${s.lengths[1]})` : ""}`);
+  if (r.outputs.length > 0) {
+    lines.push("", renderTable(["OUTPUT", "ORIGINAL", "REPLAY", "VERDICT"], r.outputs.map((o) => [o.path, o.original.slice(0, 12), o.replay?.slice(0, 12) ?? "-", o.reason ? `${o.verdict}: ${o.reason}` : o.verdict])));
+  }
+  lines.push("", renderTable(["ENVIRONMENT", "ORIGINAL", "REPLAY", ""], r.drift.map((d) => [d.what, d.original, d.replay, d.same ? "" : "differs"])));
+  for (const w of r.warnings) lines.push(`warning: ${w}`);
+  const diverged = r.metrics.filter((m) => m.verdict !== "same" && m.verdict !== "within").map((m) => m.name);
+  lines.push(
+    "",
+    r.verdict === "reproduced"
+      ? `REPRODUCED: ${r.metrics.length} metric(s) within tolerance, exit code ${r.container.exitCode} as recorded.`
+      : `DIVERGED: ${diverged.length > 0 ? diverged.join(", ") : "see the warnings above"}.`,
+    `record: ${join(out, "replay.yaml")}`,
+    "",
+  );
+  return lines.join("\n");
+}

@@ -1,0 +1,96 @@
+// JSON Schema of a Replay record (kind: Replay), written by `mlx replay` to its --out folder.
+
+const metricValue = { oneOf: [{ type: "number" }, { enum: ["NaN", "Infinity", "-Infinity"] }, { type: "null" }] } as const;
+
+export const replaySchema = {
+  $schema: "http://json-schema.org/draft-07/schema#",
+  $id: "https://mlx.dev/schema/replay.schema.json",
+  title: "mlx Replay record",
+  type: "object",
+  required: ["apiVersion", "kind", "createdAt", "mlxVersion", "bundle", "run", "verdict", "container", "metrics", "series", "outputs", "drift", "warnings"],
+  additionalProperties: false,
+  properties: {
+    apiVersion: { const: "mlx/v1" },
+    kind: { const: "Replay" },
+    createdAt: { type: "string" },
+    mlxVersion: { type: "string" },
+    bundle: {
+      type: "object",
+      required: ["path", "imageId"],
+      additionalProperties: false,
+      properties: { path: { type: "string" }, imageId: { type: "string" } },
+    },
+    run: { type: "string" },
+    verdict: { enum: ["reproduced", "diverged"] },
+    container: {
+      type: "object",
+      required: ["exitCode", "originalExitCode", "oomKilled", "durationMs"],
+      additionalProperties: false,
+      properties: {
+        exitCode: { type: "integer" },
+        originalExitCode: { type: "integer" },
+        oomKilled: { type: "boolean" },
+        durationMs: { type: "number" },
+        interruptedBy: { type: "string" },
+        containerId: { type: "string" },
+      },
+    },
+    metrics: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["name", "original", "replay", "absDiff", "relDiff", "verdict"],
+        additionalProperties: false,
+        properties: {
+          name: { type: "string" },
+          original: metricValue,
+          replay: metricValue,
+          absDiff: { type: ["number", "null"] },
+          relDiff: { type: ["number", "null"] },
+          verdict: { enum: ["same", "within", "diverged", "missing", "extra"] },
+          reason: { type: "string" },
+        },
+      },
+    },
+    series: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["name", "step", "original", "replay"],
+        additionalProperties: false,
+        properties: {
+          name: { type: "string" },
+          step: { type: "integer" },
+          original: metricValue,
+          replay: metricValue,
+          lengths: { type: "array", items: { type: "integer" } },
+        },
+      },
+    },
+    outputs: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["path", "original", "replay", "verdict"],
+        additionalProperties: false,
+        properties: {
+          path: { type: "string" },
+          original: { type: "string" },
+          replay: { type: ["string", "null"] },
+          verdict: { enum: ["same", "different", "missing", "unsafe"] },
+          reason: { type: "string" },
+        },
+      },
+    },
+    drift: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["what", "original", "replay", "same"],
+        additionalProperties: false,
+        properties: { what: { type: "string" }, original: { type: "string" }, replay: { type: "string" }, same: { type: "boolean" } },
+      },
+    },
+    warnings: { type: "array", items: { type: "string" } },
+  },
+} as const;

@@ -1,0 +1,321 @@
+import { createReadStream, createWriteStream } from "node:fs";
+import { chmod, lstat, mkdir, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, join, posix } from "node:path";
+import { PassThrough, type Writable } from "node:stream";
+import { createInterface } from "node:readline";
+import { stringify } from "yaml";
+import { hashPath } from "../capture/hash-paths.js";
+import { MetricsCollector } from "../capture/metrics-collector.js";
+import { probe } from "../capture/probe.js";
+import { probeGpus } from "../capture/probe-gpu.js";
+import { probeSystem } from "../capture/probe-system.js";
+import { DEFAULT_METRIC_PATTERN, compileMetricPattern } from "../capture/stdout-metrics.js";
+import type { ContainerSpec, DockerClient } from "../docker/docker-client.js";
+import { BadInputError } from "../errors.js";
+import type { MetricPoint, RunManifest } from "../manifest/types.js";
+import { validateReplay } from "../manifest/validate.js";
+import { writeFileAtomic } from "../manifest/write-atomic.js";
+import { linkStaysInside, listTree } from "../pack/code-snapshot.js";
+import { APP_DIR, PRELOAD_IN_IMAGE } from "../pack/dockerfile.js";
+import { TarWriter, type TarEntry } from "../pack/tar-writer.js";
+import { compareMetrics, compareSeries, type MetricRow, type SeriesDivergence, type Tolerance } from "./compare-metrics.js";
+import { compareEnvironments, type DriftRow } from "./environment-drift.js";
+import { untaggedImageStream, checkImageArchive } from "./image-archive.js";
+import { openBundle, prepareOutFolder, type OpenBundle } from "./open-bundle.js";
+
+export interface ReplayOptions {
+  readonly bundle: string;
+  readonly out: string;
+  readonly tolerance: Tolerance;
+  readonly metrics: readonly string[];
+  readonly keep: boolean;
+  readonly network: boolean;
+  readonly gpus: "all" | number | null;
+  readonly cpus: number;
+  readonly memoryBytes: number;
+  readonly build: boolean;
+}
+
+export interface ReplayDeps {
+  docker: DockerClient;
+  echoStdout: Writable;
+  echoStderr: Writable;
+  step: (line: string) => void;
+  interrupted: Promise<NodeJS.Signals>;
+  mlxVersion: string;
+}
+
+export interface OutputRow {
+  path: string;
+  original: string;
+  replay: string | null;
+  verdict: "same" | "different" | "missing" | "unsafe";
+  reason?: string;
+}
+
+export interface ReplayReport {
+  apiVersion: "mlx/v1";
+  kind: "Replay";
+  createdAt: string;
+  mlxVersion: string;
+  bundle: { path: string; imageId: string };
+  run: string;
+  verdict: "reproduced" | "diverged";
+  container: { exitCode: number; originalExitCode: number; oomKilled: boolean; durationMs: number; interruptedBy?: string; containerId?: string };
+  metrics: MetricRow[];
+  series: SeriesDivergence[];
+  outputs: OutputRow[];
+  drift: DriftRow[];
+  warnings: string[];
+}
+
+export const REPLAY_RECORD = "replay.yaml";
+const MLX_DIR_IN_CONTAINER = "/mlx";
+const MAX_METRIC_FILE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Re-runs a bundle's run in a hardened container and compares it with the original. The bundle is
+ * untrusted: it is verified before use, its image is loaded untagged and run by id, and settings
+ * come only from the reviewer's options, never from the bundle.
+ */
+export async function replayBundle(options: ReplayOptions, deps: ReplayDeps): Promise<ReplayReport> {
+  await prepareOutFolder(options.out);
+  deps.step(`verifying ${options.bundle}`);
+  const opened = await openBundle(options.bundle, options.out);
+  let loadedImage: string | null = null;
+  try {
+    const run = opened.runs[0]!;
+    if (run.command.redactedArgs.length > 0) {
+      const which = run.command.redactedArgs.map((i) => `argv[${i}]`).join(", ");
+      throw new BadInputError(`the recorded command has redacted secrets (${which}); replay cannot supply them`, "Ask the author for a run captured without secrets on the command line (pass them in the environment instead).");
+    }
+    const engine = await deps.docker.ping();
+    const imageId = await provideImage(opened, options, deps, (id) => (loadedImage = id));
+
+    const mounts = await prepareMounts(opened, run, options.out);
+    const logs = join(options.out, "logs");
+    await mkdir(logs, { recursive: true });
+    const collector = new MetricsCollector(join(options.out, "metrics.jsonl"));
+    const sink = collector.stdoutSink(compileMetricPattern(DEFAULT_METRIC_PATTERN));
+    const stdout = teeStream([deps.echoStdout, createWriteStream(join(logs, "stdout.log"))], (chunk) => sink.push(chunk));
+    const stderr = teeStream([deps.echoStderr, createWriteStream(join(logs, "stderr.log"))]);
+    deps.step(`running ${JSON.stringify(opened.manifest.command.argv)} in ${opened.manifest.command.workdir} (image ${imageId.slice(0, 19)}, no network${options.network ? " -> network on" : ""})`);
+    const started = Date.now();
+    const spec: ContainerSpec = {
+      imageId,
+      argv: opened.manifest.command.argv,
+      workdir: opened.manifest.command.workdir,
+      env: containerEnv(run),
+      binds: mounts.binds,
+      network: options.network,
+      cpus: options.cpus,
+      memoryBytes: options.memoryBytes,
+      pidsLimit: 1024,
+      gpus: options.gpus,
+      keep: options.keep,
+      labels: { "org.mlx.replay-of": run.id },
+    };
+    const result = await deps.docker.run(spec, { stdout, stderr, interrupted: deps.interrupted });
+    const durationMs = Date.now() - started;
+    stdout.end();
+    stderr.end();
+    sink.end();
+
+    await collector.readSdkFile(join(mounts.mlxDir, "sdk-metrics.jsonl"), "sdk-metrics.jsonl");
+    const warnings: string[] = [];
+    for (const [label, host] of mounts.metricFiles) {
+      const info = await lstat(host).catch(() => undefined);
+      if (!info?.isFile() || info.size > MAX_METRIC_FILE_BYTES) warnings.push(`metrics file ${label} ${info ? "is not a regular file of at most 16 MiB: not read" : "was not written"}`);
+      else await collector.readMetricFile(host, label, Date.now());
+    }
+    const collected = await collector.close();
+    warnings.push(...collected.warnings);
+
+    const outputs = await compareOutputs(run, mounts.outputs);
+    const comparison = compareMetrics(run.metrics?.final ?? {}, collected.final, withRecorded(options.tolerance, run), options.metrics);
+    const series = compareSeries(await readSeries(join(opened.folder, "records", "runs", run.id, run.metrics?.series ?? "metrics.jsonl")), await readSeries(join(options.out, "metrics.jsonl")), options.tolerance);
+    const originalExit = run.outcome?.exitCode ?? 0;
+    if (result.oomKilled) warnings.push(`the container was OOM-killed (${result.exitCode}) at --memory ${options.memoryBytes} bytes`);
+    if (result.exitCode !== originalExit) warnings.push(`the command exited ${result.exitCode}; the original exited ${originalExit}`);
+    if (run.gpus?.available && run.gpus.devices.length > 0 && options.gpus === null) warnings.push("the original run had GPUs; this replay asked for none (--gpus all)");
+    if (comparison.rows.length === 0) warnings.push("the run recorded no metrics: only the exit code and outputs were compared");
+    warnings.push("the bundle is not signed: its checksums prove integrity, not who made it");
+
+    const host = { system: await probe("system", 5000, probeSystem), gpus: await probe("gpu", 5000, () => probeGpus(5000)), docker: engine.version, imageId };
+    const reproduced = comparison.reproduced && result.exitCode === originalExit && !result.oomKilled && !result.interruptedBy && outputs.every((o) => o.verdict === "same");
+    const report: ReplayReport = {
+      apiVersion: "mlx/v1",
+      kind: "Replay",
+      createdAt: new Date().toISOString(),
+      mlxVersion: deps.mlxVersion,
+      bundle: { path: options.bundle, imageId },
+      run: run.id,
+      verdict: reproduced ? "reproduced" : "diverged",
+      container: { exitCode: result.exitCode, originalExitCode: originalExit, oomKilled: result.oomKilled, durationMs, ...(result.interruptedBy ? { interruptedBy: result.interruptedBy } : {}), ...(options.keep ? { containerId: result.containerId } : {}) },
+      metrics: comparison.rows,
+      series,
+      outputs,
+      drift: compareEnvironments(run, opened.manifest.image.id, host),
+      warnings,
+    };
+    validateReplay(report, REPLAY_RECORD);
+    await writeFileAtomic(join(options.out, REPLAY_RECORD), stringify(report, { lineWidth: 0 }));
+    return report;
+  } finally {
+    if (!options.keep) {
+      await rm(opened.folder, { recursive: true, force: true });
+      if (loadedImage) await deps.docker.removeImage(loadedImage);
+    }
+  }
+}
+
+/** The image to run, by id: loaded from image.tar (checked, untagged), or built from context/ with --build. */
+async function provideImage(opened: OpenBundle, options: ReplayOptions, deps: ReplayDeps, loaded: (id: string) => void): Promise<string> {
+  const { manifest, folder } = opened;
+  if (manifest.image.file && !options.build) {
+    const file = join(folder, manifest.image.file);
+    await checkImageArchive(file, manifest.image.id);
+    if ((await deps.docker.imageId(manifest.image.id)) === null) {
+      deps.step(`loading ${manifest.image.file} (tags stripped; run by id)`);
+      await deps.docker.load(untaggedImageStream(file));
+      loaded(manifest.image.id);
+    }
+    if ((await deps.docker.imageId(manifest.image.id)) === null) throw new BadInputError(`loading image.tar did not give image ${manifest.image.id}`, "The bundle's image is corrupt; ask for a new bundle.");
+    return manifest.image.id;
+  }
+  if (manifest.image.dependencies === "image") {
+    throw new BadInputError("this bundle keeps its dependencies only inside image.tar, so its context cannot be rebuilt", "Replay without --build, or ask for a bundle packed with --no-image.");
+  }
+  deps.step("building the image from the bundled Dockerfile and context (no network)");
+  const context = join(folder, "context");
+  const entries: TarEntry[] = [
+    ...(await listTree(context, ".", () => false)).map((e) => ({ ...e, name: e.name.slice(2) })),
+    ...manifest.links.map((l): TarEntry => {
+      const rel = l.path.replace(/^context\//, "");
+      if (!linkStaysInside(rel, l.target)) throw new BadInputError(`bundle link ${l.path} -> ${l.target} leaves the context`, "Do not use this bundle.");
+      return { name: rel, source: { kind: "symlink", target: l.target }, mode: 0o777 };
+    }),
+  ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const stream = new PassThrough();
+  const writer = new TarWriter(stream, 0);
+  void (async () => {
+    for (const e of entries) await writer.add(e);
+    await writer.finish();
+    stream.end();
+  })().catch((error: unknown) => stream.destroy(error as Error));
+  const id = await deps.docker.build(stream, { labels: { "org.mlx.rebuilt-from": manifest.runs[0]! }, onStep: (l) => deps.step(`  ${l}`) });
+  loaded(id);
+  if (id !== manifest.image.id) deps.step(`rebuilt image ${id} differs from the packed ${manifest.image.id} (builders stamp times); running the rebuilt one`);
+  return id;
+}
+
+interface Mounts {
+  binds: string[];
+  mlxDir: string;
+  outputs: Map<string, string>;
+  metricFiles: Map<string, string>;
+}
+
+/**
+ * Data read-only from the verified bundle; each declared output and metrics file writable through
+ * its own host path under --out (the root filesystem stays read-only); /mlx for the SDK's metrics.
+ */
+async function prepareMounts(opened: OpenBundle, run: RunManifest, out: string): Promise<Mounts> {
+  const binds = opened.manifest.data.map((d) => `${join(opened.folder, "data", d.path)}:${posix.join(APP_DIR, d.path)}:ro`);
+  const mlxDir = join(out, "mlx");
+  await mkdir(mlxDir, { recursive: true });
+  await chmod(mlxDir, 0o777); // the container runs as nobody
+  binds.push(`${mlxDir}:${MLX_DIR_IN_CONTAINER}`);
+  const writable = async (rel: string, kind: "file" | "dir"): Promise<string> => {
+    const host = join(out, "outputs", rel);
+    await mkdir(kind === "dir" ? host : dirname(host), { recursive: true });
+    if (kind === "file") await writeFile(host, "", { mode: 0o666 });
+    await chmod(host, kind === "dir" ? 0o777 : 0o666);
+    binds.push(`${host}:${posix.join(APP_DIR, rel)}`);
+    return host;
+  };
+  const outputs = new Map<string, string>();
+  for (const o of run.outputs) outputs.set(o.path, await writable(o.path, o.kind));
+  const metricFiles = new Map<string, string>();
+  for (const file of run.metrics?.files ?? []) {
+    const rel = posix.normalize(posix.join(run.command.cwd, file));
+    if (rel.startsWith("..") || rel.startsWith("/")) throw new BadInputError(`the record's metrics file ${file} lies outside the repository`, "Do not use this bundle.");
+    metricFiles.set(file, outputs.get(rel) ?? (await writable(rel, "file")));
+  }
+  return { binds, mlxDir, outputs, metricFiles };
+}
+
+/** The recorded environment (allowlisted at capture), seeds and params, as capture gave them. */
+function containerEnv(run: RunManifest): Record<string, string> {
+  return {
+    ...run.env.vars,
+    HOME: "/tmp",
+    MLX_RUN_ID: run.id,
+    MLX_SEED: String(run.seed.value),
+    PYTHONHASHSEED: String(run.seed.value),
+    MLX_PARAMS: JSON.stringify(run.params),
+    MLX_METRICS_FILE: `${MLX_DIR_IN_CONTAINER}/sdk-metrics.jsonl`,
+    ...(run.seed.preload ? { NODE_OPTIONS: `--require ${PRELOAD_IN_IMAGE}` } : {}),
+  };
+}
+
+function withRecorded(tolerance: Tolerance, run: RunManifest): Tolerance {
+  return { ...tolerance, perMetric: { ...(run.tolerances ?? {}), ...tolerance.perMetric } };
+}
+
+/** Outputs hashed without following links (R29): a link or special file planted by the run is reported, never read. */
+async function compareOutputs(run: RunManifest, hosts: Map<string, string>): Promise<OutputRow[]> {
+  const rows: OutputRow[] = [];
+  for (const original of run.outputs) {
+    const host = hosts.get(original.path)!;
+    const info = await lstat(host).catch(() => undefined);
+    if (!info) {
+      rows.push({ path: original.path, original: original.sha256, replay: null, verdict: "missing" });
+      continue;
+    }
+    try {
+      const hashed = await hashPath(dirname(host), basename(host));
+      rows.push({ path: original.path, original: original.sha256, replay: hashed.sha256, verdict: hashed.sha256 === original.sha256 || sameFolder(original.files, hashed.files, original.path, basename(host)) ? "same" : "different" });
+    } catch (error) {
+      rows.push({ path: original.path, original: original.sha256, replay: null, verdict: "unsafe", reason: (error as Error).message });
+    }
+  }
+  return rows;
+}
+
+/** Folders are hashed with their paths; compare the file lists with the prefix swapped. */
+function sameFolder(a: RunManifest["outputs"][number]["files"], b: RunManifest["outputs"][number]["files"], prefixA: string, prefixB: string): boolean {
+  if (!a || !b || a.length !== b.length) return false;
+  return a.every((f, i) => f.sha256 === b[i]!.sha256 && f.path.slice(prefixA.length) === b[i]!.path.slice(prefixB.length));
+}
+
+async function readSeries(path: string): Promise<MetricPoint[]> {
+  const points: MetricPoint[] = [];
+  try {
+    for await (const line of createInterface({ input: createReadStream(path, { encoding: "utf8" }), crlfDelay: Infinity })) {
+      if (!line.trim()) continue;
+      try {
+        points.push(JSON.parse(line) as MetricPoint);
+      } catch {
+        // a cut line: the final values still count
+      }
+    }
+  } catch {
+    return points;
+  }
+  return points;
+}
+
+/** A writable that copies every chunk to each sink (errors in a sink never stop the run) and to `onChunk`. */
+function teeStream(sinks: Writable[], onChunk?: (chunk: Uint8Array) => void): PassThrough {
+  const tee = new PassThrough();
+  for (const s of sinks) s.on("error", () => undefined);
+  tee.on("data", (chunk: Buffer) => {
+    onChunk?.(chunk);
+    for (const s of sinks) if (s.writable) s.write(chunk);
+  });
+  tee.on("end", () => {
+    for (const s of sinks) if (s !== process.stdout && s !== process.stderr) s.end();
+  });
+  return tee;
+}
