@@ -80,6 +80,7 @@ const MAX_METRIC_FILE_BYTES = 16 * 1024 * 1024;
  */
 export async function replayBundle(options: ReplayOptions, deps: ReplayDeps): Promise<ReplayReport> {
   await prepareOutFolder(options.out);
+  const engine = await deps.docker.ping(); // exit 3 before any work when there is no engine
   deps.step(`verifying ${options.bundle}`);
   const opened = await openBundle(options.bundle, options.out);
   let loadedImage: string | null = null;
@@ -89,7 +90,6 @@ export async function replayBundle(options: ReplayOptions, deps: ReplayDeps): Pr
       const which = run.command.redactedArgs.map((i) => `argv[${i}]`).join(", ");
       throw new BadInputError(`the recorded command has redacted secrets (${which}); replay cannot supply them`, "Ask the author for a run captured without secrets on the command line (pass them in the environment instead).");
     }
-    const engine = await deps.docker.ping();
     const imageId = await provideImage(opened, options, deps, (id) => (loadedImage = id));
 
     const mounts = await prepareMounts(opened, run, options.out);

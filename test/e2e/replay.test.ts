@@ -1,0 +1,159 @@
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { docker, dockerReady } from "../helpers/docker.js";
+import { makeExampleRepo } from "../helpers/example-repo.js";
+import { runMlx, tempDir } from "../helpers/mlx.js";
+
+const ready = dockerReady();
+const CRAFT = new URL("../helpers/craft-tar.py", import.meta.url).pathname;
+
+/** Rebuilds a bundle after `edit` changed its extracted folder, with SHA256SUMS recomputed: the attacker controls everything. */
+function tamper(bundle: string, out: string, edit: (dir: string) => void, recomputeSums = true): void {
+  const dir = `${out}.d`;
+  execFileSync("mkdir", ["-p", dir]);
+  execFileSync("tar", ["-xf", bundle, "-C", dir]);
+  edit(dir);
+  const files = execFileSync("find", [".", "-type", "f", "!", "-name", "SHA256SUMS"], { cwd: dir, encoding: "utf8" }).trim().split("\n").map((f) => f.slice(2)).sort();
+  if (recomputeSums) {
+    const sums = files.map((f) => `${createHash("sha256").update(readFileSync(join(dir, f))).digest("hex")}  ${f}\n`).join("");
+    writeFileSync(join(dir, "SHA256SUMS"), sums);
+  }
+  execFileSync("tar", ["-cf", out, "-C", dir, ...files, "SHA256SUMS"]);
+}
+
+describe.skipIf(!ready)("mlx replay (real Docker engine)", () => {
+  let repo: Awaited<ReturnType<typeof makeExampleRepo>>;
+  let elsewhere: Awaited<ReturnType<typeof tempDir>>;
+  let bundle: string;
+  let imageId: string;
+
+  beforeAll(async () => {
+    repo = await makeExampleRepo();
+    elsewhere = await tempDir("mlx-reviewer-");
+    expect((await runMlx(["capture", "--config", "run.yaml", "--param", "epochs=8"], { cwd: repo.path })).exitCode).toBe(0);
+    const packed = await runMlx(["pack", "--json"], { cwd: repo.path });
+    expect(packed.exitCode, String(packed.stderr)).toBe(0);
+    imageId = JSON.parse(String(packed.stdout)).imageId;
+    // The reviewer's machine: the image is not in the engine, the bundle sits in an unrelated folder.
+    docker("rmi", "-f", imageId);
+    bundle = join(elsewhere.path, "bundle.tar");
+    renameSync(join(repo.path, "bundle.tar"), bundle);
+  }, 300_000);
+  afterAll(async () => {
+    await repo?.[Symbol.asyncDispose]();
+    await elsewhere?.[Symbol.asyncDispose]();
+  });
+
+  it("reproduces the example on the reviewer's path: exit 0, identical metrics, nothing left behind", async () => {
+    const containersBefore = docker("ps", "-aq");
+    const r = await runMlx(["replay", "bundle.tar", "--json", "--out", "review"], { cwd: elsewhere.path });
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const report = JSON.parse(String(r.stdout));
+    expect(report.verdict).toBe("reproduced");
+    expect(report.metrics.map((m: { name: string; verdict: string }) => [m.name, m.verdict])).toEqual([
+      ["accuracy", "same"], ["loss", "same"], ["test_loss", "same"], ["train_accuracy", "same"],
+    ]);
+    expect(report.outputs).toMatchObject([{ path: "model/weights.json", verdict: "same" }]);
+    const record = parse(readFileSync(join(elsewhere.path, "review", "replay.yaml"), "utf8"));
+    expect(record).toMatchObject({ kind: "Replay", verdict: "reproduced" });
+    expect(docker("ps", "-aq")).toBe(containersBefore);
+    expect(() => docker("image", "inspect", imageId)).toThrow(); // the image it loaded is removed again
+    expect(readdirSync(join(elsewhere.path, "review")).sort()).toEqual(["logs", "metrics.jsonl", "mlx", "outputs", "replay.yaml"]);
+  }, 300_000);
+
+  it("runs hardened: no capabilities, no privileges, read-only root, no network, limits, not root, explicit entrypoint", async () => {
+    const r = await runMlx(["replay", "bundle.tar", "--keep", "--json", "--out", "kept"], { cwd: elsewhere.path });
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const id = JSON.parse(String(r.stdout)).container.containerId;
+    try {
+      const c = JSON.parse(docker("inspect", id))[0];
+      expect(c.HostConfig.CapDrop).toEqual(["ALL"]);
+      expect(c.HostConfig.CapAdd).toBeNull();
+      expect(c.HostConfig.SecurityOpt).toContain("no-new-privileges");
+      expect(c.HostConfig.ReadonlyRootfs).toBe(true);
+      expect(c.HostConfig.NetworkMode).toBe("none");
+      expect(c.HostConfig.Privileged).toBe(false);
+      expect(c.HostConfig.PidsLimit).toBeGreaterThan(0);
+      expect(c.HostConfig.Memory).toBeGreaterThan(0);
+      expect(c.HostConfig.NanoCpus).toBeGreaterThan(0);
+      expect(c.Config.User).toBe("65534:65534");
+      expect(c.Config.Entrypoint).toEqual(["node"]);
+      expect(JSON.stringify(c.HostConfig.Binds)).not.toContain("docker.sock");
+      expect(c.HostConfig.Tmpfs["/tmp"]).toMatch(/noexec.*nosuid/);
+    } finally {
+      docker("rm", "-f", "-v", id);
+      docker("rmi", "-f", imageId);
+    }
+  }, 300_000);
+
+  it("refuses a bundle with one flipped byte, naming the member, before loading or running anything", async () => {
+    const bad = join(elsewhere.path, "flipped.tar");
+    tamper(bundle, bad, (dir) => {
+      const manifests = execFileSync("find", [join(dir, "records"), "-name", "manifest.yaml"], { encoding: "utf8" }).trim();
+      const text = readFileSync(manifests);
+      text[text.indexOf("seed")] ^= 0x01;
+      writeFileSync(manifests, text);
+    }, false);
+    const r = await runMlx(["replay", bad, "--out", join(elsewhere.path, "flip-out")], { cwd: elsewhere.path });
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toMatch(/bundle member records\/runs\/.*\/manifest\.yaml is corrupt: sha256 [0-9a-f]{64}, SHA256SUMS says/);
+    expect(() => docker("image", "inspect", imageId)).toThrow();
+    expect(readdirSync(join(elsewhere.path, "flip-out"))).toEqual([]); // the extract folder is gone
+  }, 120_000);
+
+  it.each([
+    ["a ../ member", [{ name: "../pwn-mlx-test", data: "x" }], /path climbs out/],
+    ["a symlink member", [{ name: "bundle.yaml", data: "x" }, { name: "link", type: "symlink", linkname: "/etc" }], /SymbolicLink entries are not allowed/],
+    ["an absolute member", [{ name: "/tmp/pwn-mlx-abs", data: "x" }], /absolute path|climbs out|unsafe bundle member/],
+    ["a setuid member", [{ name: "bin/suid", data: "x", mode: 0o4755 }], /setuid/],
+    ["a duplicate member", [{ name: "a.txt", data: "1" }, { name: "a.txt", data: "2" }], /duplicate bundle member "a\.txt"/],
+    ["NFC/NFD twins", [{ name: "caf\u00e9", data: "1" }, { name: "cafe\u0301", data: "2" }], /collide/],
+    ["a hard link", [{ name: "x", type: "hardlink", linkname: "../../etc/passwd" }], /Link entries are not allowed|climbs out/],
+  ])("refuses %s with exit 2, writing nothing outside its folder", async (_, spec, message) => {
+    await using dir = await tempDir();
+    writeFileSync(join(dir.path, "spec.json"), JSON.stringify(spec));
+    execFileSync("python3", [CRAFT, join(dir.path, "evil.tar"), join(dir.path, "spec.json")]);
+    const passwd = readFileSync("/etc/passwd");
+    const r = await runMlx(["replay", "evil.tar", "--out", "o"], { cwd: dir.path });
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toMatch(message);
+    expect(existsSync(join(dir.path, "..", "pwn-mlx-test"))).toBe(false);
+    expect(existsSync("/tmp/pwn-mlx-abs")).toBe(false);
+    expect(readdirSync(join(dir.path, "o"))).toEqual([]);
+    expect(readFileSync("/etc/passwd").equals(passwd)).toBe(true);
+  });
+
+  it.each([
+    ["a compressed file", (p: string) => execFileSync("sh", ["-c", `head -c 100000 /dev/zero | gzip > ${p}`]), /compressed \(gzip\); expected a plain tar/],
+    ["random bytes", (p: string) => writeFileSync(p, Buffer.alloc(4096, 7)), /not a tar \(no ustar magic at offset 257\)/],
+    ["an empty file", (p: string) => writeFileSync(p, ""), /not a tar/],
+    ["a missing path", () => undefined, /no such file/],
+  ])("refuses %s with exit 2", async (_, make, message) => {
+    await using dir = await tempDir();
+    make(join(dir.path, "b.tar"));
+    const r = await runMlx(["replay", "b.tar"], { cwd: dir.path });
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toMatch(message);
+  });
+
+  it("exits 3 when Docker is unreachable", async () => {
+    const r = await runMlx(["replay", "bundle.tar", "--out", "nodocker"], { cwd: elsewhere.path, env: { DOCKER_HOST: "unix:///nope.sock" } });
+    expect(r.exitCode).toBe(3);
+    expect(String(r.stderr)).toMatch(/Docker engine not reachable at \/nope\.sock/);
+  }, 120_000);
+
+  it("exits 1 when the result depends on the wall clock, showing the diverging metric", async () => {
+    await using clock = await makeExampleRepo();
+    expect((await runMlx(["capture", "--", "node", "-e", "console.log('now=' + Date.now()); console.log('fixed=1.5')"], { cwd: clock.path })).exitCode).toBe(0);
+    expect((await runMlx(["pack"], { cwd: clock.path })).exitCode).toBe(0);
+    const r = await runMlx(["replay", "bundle.tar", "--out", "o"], { cwd: clock.path });
+    expect(r.exitCode).toBe(1);
+    expect(String(r.stdout)).toMatch(/now +\d+ +\d+ .*diverged: integers must be equal/);
+    expect(String(r.stdout)).toMatch(/fixed +1\.5 +1\.5 .*same/);
+    expect(String(r.stdout)).toContain("DIVERGED: now.");
+  }, 300_000);
+});
