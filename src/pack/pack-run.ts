@@ -122,7 +122,7 @@ export async function packRun(options: PackOptions, deps: PackDeps): Promise<Pac
     // 2. The image, built through the Engine API from a context streamed from disk, then saved.
     deps.progress.step(`building the image on ${baseImage}`);
     const imageId = await deps.docker.build(tarStream(contextEntries, mtimeOf(run)), {
-      labels: { "org.mlx.run-id": runId, "org.mlx.record-sha256": recordSha256 },
+      labels: {}, // the Dockerfile carries the labels, so a rebuild from context/ has them too
       onStep: (line) => deps.progress.step(`  ${line}`),
     });
     deps.progress.step(`image ${imageId}`);
@@ -272,11 +272,11 @@ function tarStream(entries: TarEntry[], mtime: number): PassThrough {
 async function writeBundle(target: string, members: TarEntry[], mtime: number, deps: PackDeps): Promise<{ path: string; sizeBytes: number; sha256: string }> {
   const temp = tempPathFor(target);
   deps.temps.add(temp);
-  const digest = createHash("sha256");
-  const out: WriteStream = createWriteStream(temp, { flags: "wx", mode: 0o644 });
+  const out: WriteStream = createWriteStream(temp, { flags: "wx", mode: 0o644, highWaterMark: 8 << 20 });
   const failed = new Promise<never>((_, reject) => out.on("error", reject));
   failed.catch(() => undefined);
-  const tee = new PassThrough();
+  const tee = new PassThrough({ highWaterMark: 8 << 20 });
+  const digest = createHash("sha256");
   tee.on("data", (chunk: Buffer) => digest.update(chunk));
   tee.pipe(out);
   const writer = new TarWriter(tee, mtime, (n) => deps.progress.bytes("writing bundle", n));

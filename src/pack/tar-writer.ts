@@ -61,7 +61,8 @@ export class TarWriter {
       await this.write(source.data);
     } else {
       let seen = 0;
-      const input = source.kind === "file" ? createReadStream(source.path) : source.stream;
+      // 1 MiB reads: with the default 64 KiB, per-chunk overhead halved pack's throughput.
+      const input = source.kind === "file" ? createReadStream(source.path, { highWaterMark: 1 << 20 }) : source.stream;
       for await (const chunk of input as AsyncIterable<Buffer>) {
         seen += chunk.length;
         if (seen > size) throw new MemberChangedError(entry.name, `${size} bytes`, `more than ${size} bytes`);
