@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { PassThrough, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createReadStream } from "node:fs";
-import { list, Parser, type ReadEntry } from "tar";
+import { Parser, type ReadEntry } from "tar";
 import { BadInputError } from "../errors.js";
 import { TarWriter } from "../pack/tar-writer.js";
 
@@ -14,24 +14,28 @@ interface SavedManifest {
   Layers?: unknown;
 }
 
-/**
- * Checks a `docker save` archive before it goes near the engine (R22): manifest.json lists exactly
- * one image, and the sha256 of its config file (the image id) is `expectedId`.
- */
-export async function checkImageArchive(file: string, expectedId: string): Promise<{ repoTags: string[] }> {
-  const small = new Map<string, Buffer>();
-  await list({
-    file,
+/** A parser that keeps the small files of a `docker save` archive (manifest.json, configs) as it streams by. */
+export function smallFilesCollector(): { parser: Parser; files: Map<string, Buffer> } {
+  const files = new Map<string, Buffer>();
+  const parser = new Parser({
     strict: true,
     onReadEntry: (entry: ReadEntry) => {
       if ((entry.size ?? 0) > SMALL || entry.type !== "File") return entry.resume();
       const chunks: Buffer[] = [];
       entry.on("data", (c: Buffer) => chunks.push(c));
-      entry.on("end", () => small.set(entry.path, Buffer.concat(chunks)));
+      entry.on("end", () => files.set(entry.path, Buffer.concat(chunks)));
     },
-  }).catch((error: unknown) => {
-    throw new BadInputError(`image.tar cannot be read: ${(error as Error).message}`, "The bundle's image is corrupt; ask for a new bundle.", { cause: error });
   });
+  // A corrupt image.tar is reported by checkImageArchive (nothing usable was collected), not here.
+  parser.on("error", () => files.clear());
+  return { parser, files };
+}
+
+/**
+ * Checks a `docker save` archive before it goes near the engine (R22): manifest.json lists exactly
+ * one image, and the sha256 of its config file (the image id) is `expectedId`.
+ */
+export function checkImageArchive(small: ReadonlyMap<string, Buffer>, expectedId: string): { repoTags: string[]; hasRepositories: boolean } {
   const manifestText = small.get("manifest.json");
   if (!manifestText) throw new BadInputError("image.tar has no manifest.json: not a docker save archive", "Ask for a new bundle.");
   let images: SavedManifest[];
@@ -51,7 +55,12 @@ export async function checkImageArchive(file: string, expectedId: string): Promi
     throw new BadInputError(`image.tar holds image ${actual}, but the bundle names ${expectedId}`, "The image was swapped; do not use this bundle.");
   }
   const tags = images[0]!.RepoTags;
-  return { repoTags: Array.isArray(tags) ? tags.filter((t): t is string => typeof t === "string") : [] };
+  // The legacy `repositories` file tags too; docker save by id writes none (or an empty object).
+  const repositories = small.get("repositories")?.toString("utf8").trim();
+  return {
+    repoTags: Array.isArray(tags) ? tags.filter((t): t is string => typeof t === "string") : [],
+    hasRepositories: repositories !== undefined && repositories !== "" && repositories !== "{}",
+  };
 }
 
 /**

@@ -1,12 +1,14 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, createWriteStream, mkdirSync } from "node:fs";
 import { lstat, mkdir, mkdtemp, open, readFile, readdir, rm } from "node:fs/promises";
-import { join, posix } from "node:path";
-import { list, x as extract, type ReadEntry } from "tar";
-import { BadInputError, EnvironmentError } from "../errors.js";
+import { dirname, join, posix } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { Parser, type ReadEntry } from "tar";
+import { BadInputError, EnvironmentError, MlxError } from "../errors.js";
 import { parseYamlStrict } from "../manifest/parse-yaml.js";
 import { readRun } from "../manifest/run-store.js";
 import type { BundleManifest, RunManifest } from "../manifest/types.js";
+import { smallFilesCollector } from "./image-archive.js";
 import { validateBundle } from "../manifest/validate.js";
 
 export const LIMITS = { entries: 100_000, depth: 64, nameBytes: 4096, totalBytes: 256 * 1024 ** 3 };
@@ -18,6 +20,8 @@ export interface OpenBundle {
   runs: RunManifest[];
   /** member -> sha256, every one verified against the extracted file. */
   sums: Map<string, string>;
+  /** The small files (manifest.json, configs) inside image.tar, read in the same pass. */
+  imageFiles: Map<string, Buffer>;
 }
 
 /**
@@ -30,43 +34,86 @@ export interface OpenBundle {
  */
 export async function openBundle(path: string, parent: string): Promise<OpenBundle> {
   await checkPlainTar(path);
-  const entries = await listEntries(path);
   const folder = await mkdtemp(join(parent, "bundle-"));
   try {
-    await extract({
-      file: path,
-      cwd: folder,
-      strict: true,
-      preserveOwner: false,
-      maxDepth: LIMITS.depth,
-      // Same rules as the listing: a second line of defence, and node-tar skips what the filter rejects.
-      filter: (name, entry) => {
-        const problem = entryProblem(name, entry as ReadEntry);
-        if (problem) throw new BadInputError(`unsafe bundle member ${JSON.stringify(name)}: ${problem}`, "Do not use this bundle; ask its author for a new one.");
-        return true;
-      },
-      onwarn: (code, message) => {
-        throw new BadInputError(`bundle ${path}: ${message} (${code})`, "The bundle is corrupt or unsafe; ask for a new one.");
-      },
-    }).catch((error: unknown) => {
-      if (error instanceof BadInputError) throw error;
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ENOSPC") throw new EnvironmentError(`no space left extracting ${path} into ${parent}`, "Free space there, or choose another folder with --out.", { cause: error });
-      throw new BadInputError(`bundle ${path} cannot be read: ${(error as Error).message} (the last member is ${entries.at(-1)?.name ?? "none"})`, "The bundle is truncated or corrupt; download it again.", { cause: error });
-    });
-    const sums = await verifySums(folder, entries.map((e) => e.name).filter((n) => !n.endsWith("/")));
+    const { names, hashes, imageFiles } = await extractChecked(path, folder);
+    const sums = await verifySums(folder, names, hashes);
     const manifest = validateBundle(parseYamlStrict(await readMember(folder, "bundle.yaml"), "bundle.yaml"), "bundle.yaml");
     const runs = await Promise.all(manifest.runs.map((id) => readRun(join(folder, "records", "runs", id))));
     for (const d of manifest.data) if (!sums.has(`data/${d.path}`)) throw new BadInputError(`bundle.yaml names data ${d.path}, which the bundle lacks`, "The bundle is corrupt; ask for a new one.");
     if (manifest.image.file && !sums.has(manifest.image.file)) throw new BadInputError(`bundle.yaml names ${manifest.image.file}, which the bundle lacks`, "The bundle is corrupt; ask for a new one.");
-    return { folder, manifest, runs, sums };
+    return { folder, manifest, runs, sums, imageFiles };
   } catch (error) {
     await rm(folder, { recursive: true, force: true });
+    if ((error as NodeJS.ErrnoException).code === "ENOSPC") throw new EnvironmentError(`no space left extracting ${path} into ${parent}`, "Free space there, or choose another folder with --out.", { cause: error });
     throw error;
   }
 }
 
-/** Refuses what is not a plain tar before node-tar sees it (it would gunzip a bomb unasked, R04). */
+/**
+ * One pass over the archive: each entry is checked (safe name, files and folders only, no setuid,
+ * unique up to Unicode form and case, caps), then written by us (O_EXCL, 0644/0755, never a link)
+ * while it is hashed. The first problem stops the pass; the caller removes the folder.
+ */
+async function extractChecked(path: string, folder: string): Promise<{ names: string[]; hashes: Map<string, string>; imageFiles: Map<string, Buffer> }> {
+  const image = smallFilesCollector(); // image.tar's manifest and config, without a second read
+  const names: string[] = [];
+  const hashes = new Map<string, string>();
+  const seen = new Map<string, string>();
+  const writes: Array<Promise<void>> = [];
+  let total = 0;
+  let problem: Error | undefined;
+  const parser = new Parser({ strict: true });
+  const stop = (message: string): void => {
+    problem ??= new BadInputError(message, "Do not use this bundle; ask its author for a new one.");
+    parser.abort(problem);
+  };
+  parser.on("entry", (entry: ReadEntry) => {
+    const name = entry.path;
+    if (problem) return entry.resume();
+    const why = entryProblem(name, entry);
+    if (why) return stop(`unsafe bundle member ${JSON.stringify(name)}: ${why}`);
+    // Unicode (NFC/NFD) and case variants of one name would land on one file on some systems.
+    const key = name.normalize("NFC").toLowerCase().replace(/\/$/, "");
+    const twin = seen.get(key);
+    if (twin !== undefined) return stop(twin === name ? `duplicate bundle member ${JSON.stringify(name)}` : `bundle members ${JSON.stringify(twin)} and ${JSON.stringify(name)} collide (same name up to Unicode form or case)`);
+    seen.set(key, name);
+    total += entry.size ?? 0;
+    if (seen.size > LIMITS.entries) return stop(`more than ${LIMITS.entries} members`);
+    if (total > LIMITS.totalBytes) return stop(`members add up to more than ${LIMITS.totalBytes} bytes`);
+    const target = join(folder, name);
+    if (entry.type === "Directory") {
+      mkdirSync(target, { recursive: true, mode: 0o755 });
+      return entry.resume();
+    }
+    names.push(name);
+    mkdirSync(dirname(target), { recursive: true, mode: 0o755 });
+    const hash = createHash("sha256");
+    const out = createWriteStream(target, { flags: "wx", mode: (entry.mode ?? 0) & 0o111 ? 0o755 : 0o644, highWaterMark: 1 << 20 });
+    entry.on("data", (chunk: Buffer) => {
+      hash.update(chunk);
+      if (name === "image.tar") image.parser.write(chunk);
+    });
+    if (name === "image.tar") entry.on("end", () => image.parser.end());
+    writes.push(
+      pipeline(entry as unknown as NodeJS.ReadableStream, out).then(() => void hashes.set(name, hash.digest("hex"))),
+    );
+  });
+  try {
+    await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), parser);
+    await Promise.all(writes);
+  } catch (error) {
+    if (problem) throw problem;
+    if (error instanceof MlxError) throw error;
+    if ((error as NodeJS.ErrnoException).code === "ENOSPC") throw error;
+    throw new BadInputError(`bundle ${path} cannot be read: ${(error as Error).message} (after ${names.at(-1) ?? "no member"})`, "The bundle is truncated or corrupt; download it again.", { cause: error });
+  }
+  if (problem) throw problem;
+  if (names.length === 0) throw new BadInputError(`bundle ${path} is empty`, "Give a bundle made by mlx pack.");
+  return { names, hashes, imageFiles: image.files };
+}
+
+/** Refuses what is not a plain tar before the parser sees it (node-tar would gunzip a bomb unasked, R04). */
 async function checkPlainTar(path: string): Promise<void> {
   const info = await lstat(path).catch(() => undefined);
   if (!info) throw new BadInputError(`${path}: no such file`, "Give the path of a bundle.tar made by mlx pack.");
@@ -82,47 +129,6 @@ async function checkPlainTar(path: string): Promise<void> {
   if (head.subarray(257, 262).toString("latin1") !== "ustar") {
     throw new BadInputError(`${path} is not a tar (no ustar magic at offset 257)`, "Give the path of a bundle.tar made by mlx pack.");
   }
-}
-
-interface ListedEntry {
-  name: string;
-  size: number;
-}
-
-async function listEntries(path: string): Promise<ListedEntry[]> {
-  const entries: ListedEntry[] = [];
-  const seen = new Map<string, string>();
-  let total = 0;
-  let problem: BadInputError | undefined;
-  const fail = (message: string): void => {
-    problem ??= new BadInputError(message, "Do not use this bundle; ask its author for a new one.");
-  };
-  try {
-    await list({
-      file: path,
-      strict: true,
-      onReadEntry: (entry) => {
-        if (problem) return;
-        const name = entry.path;
-        const why = entryProblem(name, entry);
-        if (why) return fail(`unsafe bundle member ${JSON.stringify(name)}: ${why}`);
-        // Unicode (NFC/NFD) and case variants of one name would land on one file on some systems.
-        const key = name.normalize("NFC").toLowerCase().replace(/\/$/, "");
-        const twin = seen.get(key);
-        if (twin !== undefined) return fail(twin === name ? `duplicate bundle member ${JSON.stringify(name)}` : `bundle members ${JSON.stringify(twin)} and ${JSON.stringify(name)} collide (same name up to Unicode form or case)`);
-        seen.set(key, name);
-        total += entry.size ?? 0;
-        entries.push({ name, size: entry.size ?? 0 });
-        if (entries.length > LIMITS.entries) fail(`more than ${LIMITS.entries} members`);
-        if (total > LIMITS.totalBytes) fail(`members add up to more than ${LIMITS.totalBytes} bytes`);
-      },
-    });
-  } catch (error) {
-    throw new BadInputError(`bundle ${path} cannot be read: ${(error as Error).message} (after ${entries.at(-1)?.name ?? "no member"})`, "The bundle is truncated or corrupt; download it again.", { cause: error });
-  }
-  if (problem) throw problem;
-  if (entries.length === 0) throw new BadInputError(`bundle ${path} is empty`, "Give a bundle made by mlx pack.");
-  return entries;
 }
 
 /** Why an entry may not be extracted, or undefined when it is safe. */
@@ -141,7 +147,7 @@ export function entryProblem(name: string, entry: Pick<ReadEntry, "type" | "mode
 }
 
 /** Reads SHA256SUMS strictly and checks every extracted file against it: nothing unlisted, nothing missing. */
-async function verifySums(folder: string, members: string[]): Promise<Map<string, string>> {
+async function verifySums(folder: string, members: string[], hashes: Map<string, string>): Promise<Map<string, string>> {
   const text = await readMember(folder, "SHA256SUMS");
   const sums = new Map<string, string>();
   text.split("\n").forEach((line, i) => {
@@ -157,7 +163,7 @@ async function verifySums(folder: string, members: string[]): Promise<Map<string
   for (const name of files) if (!sums.has(name)) throw new BadInputError(`bundle member ${name} is not in SHA256SUMS`, "Unlisted members are never used; the bundle was altered. Ask for a new one.");
   for (const name of sums.keys()) if (!files.includes(name)) throw new BadInputError(`SHA256SUMS lists ${name}, which the bundle lacks`, "The bundle is incomplete; ask for a new one.");
   for (const name of files) {
-    const actual = await hashFile(join(folder, name));
+    const actual = hashes.get(name);
     if (actual !== sums.get(name)) {
       throw new BadInputError(`bundle member ${name} is corrupt: sha256 ${actual}, SHA256SUMS says ${sums.get(name)}`, "Download the bundle again; nothing was loaded or run.");
     }
@@ -170,13 +176,6 @@ async function readMember(folder: string, name: string): Promise<string> {
   const info = await lstat(path).catch(() => undefined);
   if (!info?.isFile()) throw new BadInputError(`the bundle has no ${name}`, "This is not a bundle made by mlx pack.");
   return readFile(path, "utf8");
-}
-
-function hashFile(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash("sha256");
-    createReadStream(path).on("data", (c) => hash.update(c)).on("error", reject).on("end", () => resolve(hash.digest("hex")));
-  });
 }
 
 /** A fresh, empty output folder (R17): an existing non-empty folder or a link is refused. */

@@ -174,10 +174,12 @@ async function provideImage(opened: OpenBundle, options: ReplayOptions, deps: Re
   const { manifest, folder } = opened;
   if (manifest.image.file && !options.build) {
     const file = join(folder, manifest.image.file);
-    await checkImageArchive(file, manifest.image.id);
+    const { repoTags, hasRepositories } = checkImageArchive(opened.imageFiles, manifest.image.id);
     if ((await deps.docker.imageId(manifest.image.id)) === null) {
-      deps.step(`loading ${manifest.image.file} (tags stripped; run by id)`);
-      await deps.docker.load(untaggedImageStream(file));
+      // An archive with tags is re-emitted without them (R21); one without (what pack writes) loads as is.
+      const tagged = repoTags.length > 0 || hasRepositories;
+      deps.step(`loading ${manifest.image.file}${tagged ? ` (its tags ${repoTags.join(", ")} stripped)` : ""}; it runs by id`);
+      await deps.docker.load(tagged ? untaggedImageStream(file) : createReadStream(file, { highWaterMark: 1 << 20 }));
       loaded(manifest.image.id);
     }
     if ((await deps.docker.imageId(manifest.image.id)) === null) throw new BadInputError(`loading image.tar did not give image ${manifest.image.id}`, "The bundle's image is corrupt; ask for a new bundle.");

@@ -140,6 +140,39 @@ describe.skipIf(!ready)("mlx replay (real Docker engine)", () => {
     expect(String(r.stderr)).toMatch(message);
   });
 
+  it("refuses a truncated bundle with exit 2 naming the last member, leaving its folder empty", async () => {
+    const cut = join(elsewhere.path, "cut.tar");
+    execFileSync("sh", ["-c", `head -c -100000 ${bundle} > ${cut}`]);
+    const r = await runMlx(["replay", cut, "--out", join(elsewhere.path, "cut-out")], { cwd: elsewhere.path });
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toMatch(/truncated or corrupt|cannot be read/);
+    expect(readdirSync(join(elsewhere.path, "cut-out"))).toEqual([]);
+  }, 120_000);
+
+  it("never lets a bundle take over a tag the reviewer has: tags are stripped on load and the image runs by id", async () => {
+    const base = `node:${process.versions.node}-bookworm-slim`;
+    docker("tag", base, "mlx-victim:latest");
+    const victimId = docker("image", "inspect", "mlx-victim:latest", "--format", "{{.Id}}");
+    const evil = join(elsewhere.path, "tagged.tar");
+    tamper(bundle, evil, (dir) => {
+      const inner = join(dir, "image.d");
+      execFileSync("mkdir", ["-p", inner]);
+      execFileSync("tar", ["-xf", join(dir, "image.tar"), "-C", inner]);
+      const manifest = JSON.parse(readFileSync(join(inner, "manifest.json"), "utf8"));
+      manifest[0].RepoTags = ["mlx-victim:latest"];
+      writeFileSync(join(inner, "manifest.json"), JSON.stringify(manifest));
+      execFileSync("sh", ["-c", `cd ${inner} && tar -cf ../image.tar * && cd .. && rm -rf image.d`]);
+    });
+    try {
+      const r = await runMlx(["replay", evil, "--out", join(elsewhere.path, "tag-out")], { cwd: elsewhere.path });
+      expect(r.exitCode, String(r.stderr)).toBe(0);
+      expect(String(r.stderr)).toContain("its tags mlx-victim:latest stripped");
+      expect(docker("image", "inspect", "mlx-victim:latest", "--format", "{{.Id}}")).toBe(victimId);
+    } finally {
+      docker("rmi", "mlx-victim:latest");
+    }
+  }, 300_000);
+
   it("exits 3 when Docker is unreachable", async () => {
     const r = await runMlx(["replay", "bundle.tar", "--out", "nodocker"], { cwd: elsewhere.path, env: { DOCKER_HOST: "unix:///nope.sock" } });
     expect(r.exitCode).toBe(3);
