@@ -13,7 +13,7 @@ const { values } = parseArgs({
   options: {
     "trivial-runs": { type: "string", default: "21" },
     "cpu-runs": { type: "string", default: "3" },
-    "cpu-rounds": { type: "string", default: "3.2e9" },
+    "cpu-rounds": { type: "string", default: "4.3e8" },
   },
 });
 const here = new URL(".", import.meta.url).pathname;

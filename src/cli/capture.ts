@@ -3,10 +3,9 @@ import type { Command } from "commander";
 import type { CaptureResult } from "../capture/capture-run.js";
 import { normalizeCaptureOptions, type RawCaptureOptions } from "../capture/capture-options.js";
 import { MLX_VERSION } from "./version.js";
+import { collect } from "./collect.js";
 import type { CommandAction } from "./main.js";
 import { formatDuration, formatMetric } from "./render-table.js";
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function registerCapture(program: Command, setAction: (action: CommandAction) => void): void {
   program

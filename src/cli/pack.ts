@@ -1,6 +1,7 @@
 import { rmSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { Command } from "commander";
+import { collect } from "./collect.js";
 import type { CommandAction } from "./main.js";
 import { Progress } from "./progress.js";
 import { formatBytes } from "./render-table.js";
@@ -15,8 +16,6 @@ interface RawPackOptions {
   force: boolean;
   json: boolean;
 }
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function registerPack(program: Command, setAction: (action: CommandAction) => void): void {
   program

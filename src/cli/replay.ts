@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { parseSize } from "../capture/capture-options.js";
 import { BadInputError } from "../errors.js";
 import type { ReplayReport } from "../replay/replay-bundle.js";
+import { collect } from "./collect.js";
 import type { CommandAction } from "./main.js";
 import { formatMetric, renderTable } from "./render-table.js";
 import { MLX_VERSION } from "./version.js";
@@ -21,8 +22,6 @@ interface RawReplayOptions {
   memory: string;
   build: boolean;
 }
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function registerReplay(program: Command, setAction: (action: CommandAction) => void): void {
   program

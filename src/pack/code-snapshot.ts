@@ -7,7 +7,7 @@ import { gitMaybe } from "../capture/git.js";
 import { sha256File } from "../capture/hash-paths.js";
 import { BadInputError } from "../errors.js";
 import type { GitInfo } from "../manifest/types.js";
-import type { TarEntry } from "./tar-writer.js";
+import { sortEntries, type TarEntry } from "./tar-writer.js";
 
 /**
  * Writes the code exactly as it ran into `dir`: the recorded commit, taken from git (never the
@@ -73,7 +73,7 @@ export async function listTree(dir: string, prefix: string, keepLink: (rel: stri
     }
   };
   await walk("");
-  return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return sortEntries(entries);
 }
 
 /** A link stays inside its folder when its target, resolved from the link's place, does not climb out. */

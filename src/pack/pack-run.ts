@@ -16,7 +16,7 @@ import { validateBundle } from "../manifest/validate.js";
 import { syncFolder, tempPathFor } from "../manifest/write-atomic.js";
 import { linkStaysInside, listTree, snapshotCode } from "./code-snapshot.js";
 import { containerWorkdir, renderDockerfile } from "./dockerfile.js";
-import { MemberChangedError, type TarEntry, TarWriter } from "./tar-writer.js";
+import { MemberChangedError, sortEntries, type TarEntry, TarWriter, tarStreamOf } from "./tar-writer.js";
 
 export interface PackOptions {
   readonly cwd: string;
@@ -121,7 +121,7 @@ export async function packRun(options: PackOptions, deps: PackDeps): Promise<Pac
 
     // 2. The image, built through the Engine API from a context streamed from disk, then saved.
     deps.progress.step(`building the image on ${baseImage}`);
-    const imageId = await deps.docker.build(tarStream(contextEntries, mtimeOf(run)), {
+    const imageId = await deps.docker.build(tarStreamOf(contextEntries, mtimeOf(run)), {
       labels: {}, // the Dockerfile carries the labels, so a rebuild from context/ has them too
       onStep: (line) => deps.progress.step(`  ${line}`),
     });
@@ -245,28 +245,12 @@ function mtimeOf(run: RunManifest): number {
   return Math.floor(Date.parse(run.createdAt) / 1000);
 }
 
-function sortEntries(entries: TarEntry[]): TarEntry[] {
-  return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
 function dedupe(entries: TarEntry[]): TarEntry[] {
   const seen = new Map<string, TarEntry>();
   for (const e of entries) seen.set(e.name, e);
   return [...seen.values()];
 }
 
-
-/** A build context as a tar stream, written from the entries as the engine reads it. */
-function tarStream(entries: TarEntry[], mtime: number): PassThrough {
-  const stream = new PassThrough();
-  const writer = new TarWriter(stream, mtime);
-  void (async () => {
-    for (const entry of entries) await writer.add(entry);
-    await writer.finish();
-    stream.end();
-  })().catch((error: unknown) => stream.destroy(error as Error));
-  return stream;
-}
 
 /** Writes the members, then SHA256SUMS over all of them, to a temp file; fsync; rename. */
 async function writeBundle(target: string, members: TarEntry[], mtime: number, deps: PackDeps): Promise<{ path: string; sizeBytes: number; sha256: string }> {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import type { Readable, Writable } from "node:stream";
+import { PassThrough, type Readable, type Writable } from "node:stream";
 
 /** A member of an archive: bytes in memory, a file or stream of known size, a folder, or a symbolic link. */
 export type TarSource =
@@ -160,4 +160,21 @@ function header(name: string, size: number, mode: number, type: string, linkname
 
 function octal(h: Buffer, offset: number, length: number, value: number): void {
   h.write(value.toString(8).padStart(length - 1, "0") + "\u0000", offset, length, "ascii");
+}
+
+/** Entries in byte order of their names: the one order every archive mlx writes uses. */
+export function sortEntries(entries: TarEntry[]): TarEntry[] {
+  return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The entries as a tar stream, written as the reader (a Docker build, say) consumes it. */
+export function tarStreamOf(entries: readonly TarEntry[], mtimeSeconds: number): PassThrough {
+  const stream = new PassThrough();
+  const writer = new TarWriter(stream, mtimeSeconds);
+  void (async () => {
+    for (const entry of entries) await writer.add(entry);
+    await writer.finish();
+    stream.end();
+  })().catch((error: unknown) => stream.destroy(error as Error));
+  return stream;
 }

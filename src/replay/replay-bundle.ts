@@ -17,7 +17,7 @@ import { validateReplay } from "../manifest/validate.js";
 import { writeFileAtomic } from "../manifest/write-atomic.js";
 import { linkStaysInside, listTree } from "../pack/code-snapshot.js";
 import { APP_DIR, PRELOAD_IN_IMAGE } from "../pack/dockerfile.js";
-import { TarWriter, type TarEntry } from "../pack/tar-writer.js";
+import { sortEntries, type TarEntry, tarStreamOf } from "../pack/tar-writer.js";
 import { compareMetrics, compareSeries, type MetricRow, type SeriesDivergence, type Tolerance } from "./compare-metrics.js";
 import { compareEnvironments, type DriftRow } from "./environment-drift.js";
 import { untaggedImageStream, checkImageArchive } from "./image-archive.js";
@@ -190,22 +190,15 @@ async function provideImage(opened: OpenBundle, options: ReplayOptions, deps: Re
   }
   deps.step("building the image from the bundled Dockerfile and context (no network)");
   const context = join(folder, "context");
-  const entries: TarEntry[] = [
+  const entries: TarEntry[] = sortEntries([
     ...(await listTree(context, ".", () => false)).map((e) => ({ ...e, name: e.name.slice(2) })),
     ...manifest.links.map((l): TarEntry => {
       const rel = l.path.replace(/^context\//, "");
       if (!linkStaysInside(rel, l.target)) throw new BadInputError(`bundle link ${l.path} -> ${l.target} leaves the context`, "Do not use this bundle.");
       return { name: rel, source: { kind: "symlink", target: l.target }, mode: 0o777 };
     }),
-  ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const stream = new PassThrough();
-  const writer = new TarWriter(stream, 0);
-  void (async () => {
-    for (const e of entries) await writer.add(e);
-    await writer.finish();
-    stream.end();
-  })().catch((error: unknown) => stream.destroy(error as Error));
-  const id = await deps.docker.build(stream, { labels: { "org.mlx.rebuilt-from": manifest.runs[0]! }, onStep: (l) => deps.step(`  ${l}`) });
+  ]);
+  const id = await deps.docker.build(tarStreamOf(entries, 0), { labels: { "org.mlx.rebuilt-from": manifest.runs[0]! }, onStep: (l) => deps.step(`  ${l}`) });
   loaded(id);
   if (id !== manifest.image.id) deps.step(`rebuilt image ${id} differs from the packed ${manifest.image.id} (builders stamp times); running the rebuilt one`);
   return id;
