@@ -1,20 +1,28 @@
-// After tsc: bundles the CLI into one file, dist/cli/mlx.mjs, which bin/mlx loads. One file parses
-// and links much faster than ~40 modules (FIELD-NOTES: start-up is most of a trivial capture).
-// It sits in dist/cli/ so that the URLs it computes from import.meta.url (../sdk/preload.cjs,
-// ../manifest/precompiled-validators.js, ../../package.json) resolve as they do from dist/cli/*.js.
+// After tsc: bundles the CLI into dist/cli/mlx.mjs, which bin/mlx loads. A few files parse and link
+// much faster than ~40 modules (FIELD-NOTES: start-up is most of a trivial capture). Code splitting
+// keeps pack and replay (and the externals they import) in chunks loaded only when used: without
+// it, esbuild hoists `import "dockerode"` to the top and every capture paid ~150 ms to load it.
+// Entry and chunks sit in dist/cli/ so that the URLs they compute from import.meta.url
+// (../sdk/preload.cjs, ../manifest/precompiled-validators.js, ../../package.json) resolve as they
+// do from dist/cli/*.js.
+import { rmSync, readdirSync } from "node:fs";
 import { build } from "esbuild";
 
+const outdir = new URL("../dist/cli/", import.meta.url).pathname;
+for (const f of readdirSync(outdir)) if (f.endsWith(".mjs")) rmSync(outdir + f);
 await build({
-  entryPoints: [new URL("../src/cli/main.ts", import.meta.url).pathname],
-  outfile: new URL("../dist/cli/mlx.mjs", import.meta.url).pathname,
+  entryPoints: { mlx: new URL("../src/cli/main.ts", import.meta.url).pathname },
+  outdir,
+  outExtension: { ".js": ".mjs" },
+  chunkNames: "chunk-[name]-[hash]",
   bundle: true,
+  splitting: true,
   platform: "node",
   format: "esm",
   target: "node20",
-  // Bundled CommonJS (commander, ajv's runtime) calls require(): give the ES module one.
+  // Bundled CommonJS (commander, ajv's runtime) calls require(): give the ES modules one.
   banner: { js: "import { createRequire as __mlxRequire } from 'node:module'; const require = __mlxRequire(import.meta.url);" },
-  // Loaded from node_modules when pack or replay needs them: dockerode brings native ssh2 bindings,
-  // and neither is on the path of a capture.
+  // Loaded from node_modules by the chunks that need them: dockerode brings native ssh2 bindings.
   external: ["dockerode", "tar"],
   logLevel: "warning",
 });

@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import type { ErrorObject } from "ajv";
 import { BadInputError } from "../errors.js";
 import { bundleSchema } from "./bundle-schema.js";
@@ -17,26 +18,30 @@ interface Validator {
  */
 export const AJV_OPTIONS = { allErrors: true, strict: true, allowUnionTypes: true } as const;
 
-// `npm run build` compiles every schema to plain code (scripts/build-validators.mjs): loading that
+// `npm run build` compiles each schema to plain code, one CommonJS file per schema
+// (scripts/build-validators.mjs), required synchronously the first time it is used: loading that
 // takes a few ms where compiling at run time took ~120 ms of every capture. Without a build (the
-// unit tests run the TypeScript) the schemas are compiled here, once, with the same options.
-// A URL of the same depth from dist/manifest/ and from the bundle in dist/cli/.
-const PRECOMPILED = new URL("../manifest/precompiled-validators.js", import.meta.url).href;
-const precompiled = await import(PRECOMPILED).then(
-  (m: { validators: Record<string, Validator> }) => m.validators,
-  () => ({}) as Record<string, Validator>,
-);
+// unit tests run the TypeScript) the schema is compiled here, once, with the same options.
+const require = createRequire(import.meta.url);
 const compiled = new Map<object, Validator>();
 
+/** dist/manifest/validators/run.cjs for https://mlx.dev/schema/run.schema.json. */
+export function precompiledName(id: string): string {
+  return id.replace(/^.*\/schema\//, "").replace(/\.schema\.json$/, "");
+}
+
 function compile(schema: object & { $id?: string }): Validator {
-  const ready = schema.$id ? precompiled[schema.$id] : undefined;
-  if (ready) return ready;
   let validate = compiled.get(schema);
-  if (!validate) {
-    const { Ajv } = createRequire(import.meta.url)("ajv") as typeof import("ajv");
+  if (validate) return validate;
+  try {
+    // A URL of the same depth from dist/manifest/ and from the bundle's chunks in dist/cli/.
+    const file = fileURLToPath(new URL(`../manifest/validators/${precompiledName(schema.$id ?? "")}.cjs`, import.meta.url));
+    validate = (require(file) as { default?: Validator } & Validator).default ?? (require(file) as Validator);
+  } catch {
+    const { Ajv } = require("ajv") as typeof import("ajv");
     validate = new Ajv(AJV_OPTIONS).compile(schema);
-    compiled.set(schema, validate);
   }
+  compiled.set(schema, validate);
   return validate;
 }
 
