@@ -173,6 +173,27 @@ describe.skipIf(!ready)("mlx replay (real Docker engine)", () => {
     }
   }, 300_000);
 
+  it("exits 3 when GPUs are asked for on an engine without a GPU runtime", async () => {
+    const r = await runMlx(["replay", "bundle.tar", "--gpus", "all", "--out", "gpu-out"], { cwd: elsewhere.path });
+    expect(r.exitCode).toBe(3);
+    expect(String(r.stderr)).toMatch(/the Docker engine has no GPU runtime.*\n.*NVIDIA container toolkit/);
+    expect(docker("ps", "-aq", "--filter", "label=org.mlx.replay-of")).toBe("");
+  }, 300_000);
+
+  it("rebuilds and reproduces a --no-image bundle from its Dockerfile and vendored context", async () => {
+    await using lean = await makeExampleRepo();
+    expect((await runMlx(["capture", "--config", "run.yaml", "--param", "epochs=3"], { cwd: lean.path })).exitCode).toBe(0);
+    const packed = await runMlx(["pack", "--no-image"], { cwd: lean.path });
+    expect(packed.exitCode, String(packed.stderr)).toBe(0);
+    const names = execFileSync("tar", ["-tf", join(lean.path, "bundle.tar")], { encoding: "utf8" });
+    expect(names).not.toContain("image.tar");
+    expect(names).toContain("context/app/node_modules/@tensorflow/tfjs-core/package.json");
+    const r = await runMlx(["replay", "bundle.tar", "--out", "o"], { cwd: lean.path });
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(String(r.stderr)).toContain("building the image from the bundled Dockerfile and context");
+    expect(String(r.stdout)).toContain("REPRODUCED");
+  }, 300_000);
+
   it("exits 3 when Docker is unreachable", async () => {
     const r = await runMlx(["replay", "bundle.tar", "--out", "nodocker"], { cwd: elsewhere.path, env: { DOCKER_HOST: "unix:///nope.sock" } });
     expect(r.exitCode).toBe(3);

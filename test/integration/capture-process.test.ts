@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { chmod, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
@@ -80,6 +80,19 @@ describe("mlx capture: exit codes", () => {
     expect(r.exitCode).toBe(2);
     expect(String(r.stderr)).toMatch(message);
     expect(existsSync(join(dir.path, ".mlx"))).toBe(false);
+  });
+});
+
+describe("mlx capture: concurrent runs", () => {
+  it("gives 8 concurrent captures 8 distinct ids and 8 valid records", async () => {
+    await using dir = await tempDir();
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => runMlx(["capture", "--json", "--", "node", "-e", `console.log('i=${i}')`], { cwd: dir.path })));
+    expect(results.map((r) => r.exitCode)).toEqual(Array(8).fill(0));
+    const ids = results.map((r) => JSON.parse(String(r.stdout)).id);
+    expect(new Set(ids).size).toBe(8);
+    const ls = JSON.parse(String((await runMlx(["ls", "--json"], { cwd: dir.path })).stdout));
+    expect(ls.map((row: { status: string }) => row.status)).toEqual(Array(8).fill("succeeded"));
+    expect(readdirSync(join(dir.path, ".mlx", "runs")).some((f) => f.endsWith(".tmp"))).toBe(false);
   });
 });
 
