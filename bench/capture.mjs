@@ -63,6 +63,8 @@ function measure(label, command, runs) {
 try {
   console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
   measure("trivial: node -e 0", ["node", "-e", "0"], Number(values["trivial-runs"]));
+  // A command that lasts: the probes finish while it runs, leaving start-up and the final record.
+  measure("wall-bound: sleep 1", ["sleep", "1"], 7);
   const cpu = measure("cpu-bound script", ["node", join(here, "cpu-bound.mjs"), values["cpu-rounds"]], Number(values["cpu-runs"]));
   console.log(`\n  cpu-bound overhead: ${(((cpu["mlx capture"] / cpu.bare) - 1) * 100).toFixed(2)} % (target < 1 %)`);
 } finally {
