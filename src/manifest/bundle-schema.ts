@@ -1,8 +1,8 @@
 // JSON Schema of bundle.yaml (kind: Bundle). Replay validates it before using anything in a bundle.
-// (Lengths are patterns, never minLength/maxLength: see AJV_OPTIONS in validate.ts.)
+import { dateTime, runId, sha256 } from "./schema-parts.js";
 
+// Stricter than a Run's paths: a bundle is untrusted, so drive letters and backslashes are refused too.
 const relPath = { type: "string", pattern: "^(?!/)(?![A-Za-z]:)(?!.*(^|/)\\.\\.(/|$))(?!.*\\\\).+$" } as const;
-const sha256 = { type: "string", pattern: "^[0-9a-f]{64}$" } as const;
 
 export const bundleSchema = {
   $schema: "http://json-schema.org/draft-07/schema#",
@@ -14,9 +14,9 @@ export const bundleSchema = {
   properties: {
     apiVersion: { const: "mlx/v1" },
     kind: { const: "Bundle" },
-    created: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$" },
+    created: dateTime,
     mlxVersion: { type: "string" },
-    runs: { type: "array", minItems: 1, items: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$" } },
+    runs: { type: "array", minItems: 1, items: runId },
     image: {
       type: "object",
       required: ["id", "file", "baseImage", "dependencies"],

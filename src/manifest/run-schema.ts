@@ -1,12 +1,10 @@
 // JSON Schema of the Run record (kind: Run). Every read and every write goes through it.
 // Written out to schema/run.schema.json at build time so it ships with the package.
 
+import { dateTime, nonNegInt, runId, sha256 } from "./schema-parts.js";
+
 const str = { type: "string" } as const;
-const nonNegInt = { type: "integer", minimum: 0 } as const;
-const sha256 = { type: "string", pattern: "^[0-9a-f]{64}$" } as const;
-const dateTime = { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$" } as const;
 // A path recorded relative to the repository root: no absolute paths, no "..".
-// (Lengths are patterns, never minLength/maxLength: see AJV_OPTIONS in validate.ts.)
 const relPath = { type: "string", pattern: "^(?!/)(?!.*(^|/)\\.\\.(/|$)).+$" } as const;
 
 const unavailable = {
@@ -67,7 +65,7 @@ export const runSchema = {
   properties: {
     apiVersion: { const: "mlx/v1" },
     kind: { const: "Run" },
-    id: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$" },
+    id: runId,
     name: { type: "string", pattern: "^[^\\n]{0,200}$" },
     tags: { type: "array", items: { type: "string", pattern: "^[^\\n]{0,200}$" } },
     status: { enum: ["running", "succeeded", "failed", "interrupted", "not-found", "not-executable"] },

@@ -10,11 +10,19 @@ import { writeFileAtomic } from "./write-atomic.js";
 
 export const MANIFEST = "manifest.yaml";
 
-/** Validates, then writes manifest.yaml atomically. */
+/** The order a reader meets a record in: what ran, on what, from which code and data, what came out. */
+const RUN_KEY_ORDER: ReadonlyArray<keyof RunManifest> = [
+  "apiVersion", "kind", "id", "name", "tags", "status", "createdAt", "mlxVersion",
+  "command", "params", "seed", "env", "system", "gpus", "runtimes", "dependencies", "git",
+  "inputs", "outputs", "outcome", "logs", "metrics", "tolerances", "warnings",
+];
+
+/** Validates, then writes manifest.yaml atomically, its keys in one fixed order. */
 export async function writeRun(folder: string, manifest: RunManifest): Promise<void> {
   const where = join(folder, MANIFEST);
   validateRun(manifest, where);
-  await writeFileAtomic(where, stringify(manifest, { lineWidth: 0 }));
+  const ordered = Object.fromEntries(RUN_KEY_ORDER.filter((k) => manifest[k] !== undefined).map((k) => [k, manifest[k]]));
+  await writeFileAtomic(where, stringify(ordered, { lineWidth: 0 }));
 }
 
 export async function readRun(folder: string): Promise<RunManifest> {
