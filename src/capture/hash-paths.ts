@@ -75,3 +75,14 @@ async function listFiles(folder: string, prefix = ""): Promise<string[]> {
   }
   return out;
 }
+
+/** Entries below `folder` that are neither regular files nor folders (links, FIFOs, devices), found with lstat. */
+export async function findUnsafeEntries(folder: string, prefix = ""): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(join(folder, prefix), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) found.push(...(await findUnsafeEntries(folder, rel)));
+    else if (!entry.isFile()) found.push(rel);
+  }
+  return found;
+}

@@ -4,7 +4,7 @@ import { basename, dirname, join, posix } from "node:path";
 import { PassThrough, type Writable } from "node:stream";
 import { createInterface } from "node:readline";
 import { stringify } from "yaml";
-import { hashPath } from "../capture/hash-paths.js";
+import { findUnsafeEntries, hashPath } from "../capture/hash-paths.js";
 import { MetricsCollector } from "../capture/metrics-collector.js";
 import { probe } from "../capture/probe.js";
 import { probeGpus } from "../capture/probe-gpu.js";
@@ -269,6 +269,11 @@ async function compareOutputs(run: RunManifest, hosts: Map<string, string>): Pro
       continue;
     }
     try {
+      const unsafe = info.isDirectory() ? await findUnsafeEntries(host) : info.isFile() ? [] : ["(the output itself)"];
+      if (unsafe.length > 0) {
+        rows.push({ path: original.path, original: original.sha256, replay: null, verdict: "unsafe", reason: `not regular files, never read: ${unsafe.slice(0, 5).join(", ")}` });
+        continue;
+      }
       const hashed = await hashPath(dirname(host), basename(host));
       rows.push({ path: original.path, original: original.sha256, replay: hashed.sha256, verdict: hashed.sha256 === original.sha256 || sameFolder(original.files, hashed.files, original.path, basename(host)) ? "same" : "different" });
     } catch (error) {

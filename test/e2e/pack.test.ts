@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleSums, docker, dockerReady } from "../helpers/docker.js";
 import { makeExampleRepo } from "../helpers/example-repo.js";
 import { gitIn } from "../helpers/git-repo.js";
-import { runMlx, tempDir } from "../helpers/mlx.js";
+import { MLX_BIN, runMlx, tempDir } from "../helpers/mlx.js";
 
 const ready = dockerReady();
 
@@ -102,6 +102,23 @@ describe.skipIf(!ready)("mlx pack (real Docker engine)", () => {
     expect(String(r.stderr)).toMatch(/Docker engine not reachable at \/nope\.sock .*\n.*Start it/);
     expect(existsSync(join(repo.path, "x.tar"))).toBe(false);
   });
+
+  it("leaves nothing behind when interrupted with Ctrl-C (exit 130)", async () => {
+    const { spawn } = await import("node:child_process");
+    const child = spawn(MLX_BIN, ["pack", "-o", "interrupted.tar"], { cwd: repo.path, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    await new Promise<void>((resolve) => {
+      const check = (): void => (/building the image|saving image/.test(stderr) ? resolve() : void setTimeout(check, 20));
+      check();
+    });
+    child.kill("SIGINT");
+    const code = await new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
+    expect(code).toBe(130);
+    expect(stderr).toContain("pack interrupted (SIGINT); temp files removed");
+    expect(existsSync(join(repo.path, "interrupted.tar"))).toBe(false);
+    expect(readdirSync(repo.path).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  }, 300_000);
 
   it("refuses a failed run unless --allow-failed", async () => {
     await using other = await makeExampleRepo();

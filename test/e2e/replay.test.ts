@@ -194,6 +194,33 @@ describe.skipIf(!ready)("mlx replay (real Docker engine)", () => {
     expect(String(r.stdout)).toContain("REPRODUCED");
   }, 300_000);
 
+  it("refuses a bundle manifest that asks for power (privileged, host binds), naming the field", async () => {
+    const bad = join(elsewhere.path, "power.tar");
+    tamper(bundle, bad, (dir) => {
+      const text = readFileSync(join(dir, "bundle.yaml"), "utf8");
+      writeFileSync(join(dir, "bundle.yaml"), `${text}privileged: true\nbinds: ["/:/host"]\n`);
+    });
+    const r = await runMlx(["replay", bad, "--out", join(elsewhere.path, "power-out")], { cwd: elsewhere.path });
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toMatch(/bundle\.yaml is invalid: \/ must NOT have additional properties 'privileged'/);
+  }, 120_000);
+
+  it("never follows a link the command planted in an output folder: the output is unsafe and the replay diverges", async () => {
+    // The same code behaves differently in a container: it plants a link to /etc/shadow there.
+    const plant = "const fs = require('fs'); fs.mkdirSync('outdir', { recursive: true }); fs.writeFileSync('outdir/a.txt', 'ok');\n"
+      + "if (fs.existsSync('/.dockerenv')) fs.symlinkSync('/etc/shadow', 'outdir/link');\nconsole.log('score=1.5');\n";
+    await using planted = await makeExampleRepo({ "plant.cjs": plant });
+    expect((await runMlx(["capture", "--output", "outdir", "--", "node", "plant.cjs"], { cwd: planted.path })).exitCode).toBe(0);
+    expect((await runMlx(["pack"], { cwd: planted.path })).exitCode).toBe(0);
+    const shadow = readFileSync("/etc/shadow");
+    const r = await runMlx(["replay", "bundle.tar", "--json", "--out", "o"], { cwd: planted.path });
+    const report = JSON.parse(String(r.stdout));
+    expect(r.exitCode).toBe(1);
+    expect(report.metrics).toMatchObject([{ name: "score", verdict: "same" }]);
+    expect(report.outputs[0]).toMatchObject({ path: "outdir", verdict: "unsafe", reason: "not regular files, never read: link" });
+    expect(readFileSync("/etc/shadow").equals(shadow)).toBe(true);
+  }, 300_000);
+
   it("exits 3 when Docker is unreachable", async () => {
     const r = await runMlx(["replay", "bundle.tar", "--out", "nodocker"], { cwd: elsewhere.path, env: { DOCKER_HOST: "unix:///nope.sock" } });
     expect(r.exitCode).toBe(3);
