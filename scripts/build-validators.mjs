@@ -11,6 +11,8 @@ const schemas = [
   (await import(new URL("manifest/run-schema.js", dist).href)).runSchema,
   (await import(new URL("manifest/bundle-schema.js", dist).href)).bundleSchema,
   (await import(new URL("manifest/replay-schema.js", dist).href)).replaySchema,
+  (await import(new URL("manifest/group-schema.js", dist).href)).groupSchema,
+  (await import(new URL("group/group-spec.js", dist).href)).groupSpecSchema,
   (await import(new URL("capture/run-config.js", dist).href)).runConfigSchema,
 ];
 

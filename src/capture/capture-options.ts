@@ -26,6 +26,8 @@ export interface CaptureOptions {
   readonly json: boolean;
   readonly drainTimeoutMs: number;
   readonly killGraceMs: number;
+  /** Set for the trials of a search group. */
+  readonly group?: { readonly id: string; readonly trial: number };
 }
 
 /** The options as commander hands them over: strings and arrays, nothing checked yet. */

@@ -102,6 +102,7 @@ export async function captureRun(options: CaptureOptions, deps: CaptureDeps): Pr
     outputs: [],
     logs: { stdout: "logs/stdout.log", stderr: "logs/stderr.log" },
     ...(Object.keys(options.tolerances).length > 0 ? { tolerances: { ...options.tolerances } } : {}),
+    ...(options.group ? { group: { ...options.group } } : {}),
     warnings: [],
   };
   const recordErrors: string[] = [];

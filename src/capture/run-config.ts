@@ -56,8 +56,8 @@ export function validateRunConfig(data: unknown, where: string): RunConfig {
 }
 
 
-/** Reads and validates `--config FILE` (YAML or JSON); errors name the file and the field. */
-export async function readRunConfig(path: string): Promise<RunConfig> {
+/** Reads `--config FILE` (YAML or JSON) safely, without deciding yet whether it is a run or a search. */
+export async function readConfigFile(path: string): Promise<unknown> {
   let text: string;
   try {
     const { size } = await stat(path);
@@ -67,5 +67,5 @@ export async function readRunConfig(path: string): Promise<RunConfig> {
     if (error instanceof BadInputError) throw error;
     throw new BadInputError(`--config ${path}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`, "Check the path of the config file.", { cause: error });
   }
-  return validateRunConfig(parseYamlStrict(text.replace(/^\uFEFF/, ""), path), path);
+  return parseYamlStrict(text.replace(/^\uFEFF/, ""), path);
 }

@@ -1,7 +1,10 @@
 import { relative } from "node:path";
 import type { Command } from "commander";
 import type { CaptureResult } from "../capture/capture-run.js";
+import { availableParallelism } from "node:os";
 import { normalizeCaptureOptions, type RawCaptureOptions } from "../capture/capture-options.js";
+import { parseSeed } from "../capture/seed.js";
+import { BadInputError } from "../errors.js";
 import { MLX_VERSION } from "./version.js";
 import { collect } from "./collect.js";
 import type { CommandAction } from "./main.js";
@@ -30,6 +33,9 @@ export function registerCapture(program: Command, setAction: (action: CommandAct
     .option("--max-untracked-size <size>", "untracked files over this size are hashed, not put in the git patch", "10MiB")
     .option("--include-secret-files", "keep untracked .env, *.pem, id_rsa ... in the git patch", false)
     .option("--json", "print the summary as JSON on stdout (the command's stdout then goes to stderr)", false)
+    .option("--param-space <json>", "search groups: distributions over the config's param_space, e.g. '{\"lr\": \"uniform(0, 1)\"}'")
+    .option("--concurrency <n>", "search groups: trials at once (default: the spec's, else the number of cores)")
+    .option("--fail-fast", "search groups: stop starting trials after the first failure", false)
     .addHelpText("after", [
       "",
       "The command gets MLX_SEED, MLX_PARAMS (JSON), MLX_RUN_ID and MLX_METRICS_FILE in its environment.",
@@ -37,27 +43,40 @@ export function registerCapture(program: Command, setAction: (action: CommandAct
       "2 or 3 only when mlx fails before the command starts.",
       "",
       "Example: mlx capture --seed 7 --param epochs=30 --input data/ -- node train.js",
+      "A --config with param_space (or kind: group) runs a search: every trial is captured as a run,",
+      "and a Group record under .mlx/groups/<id>/ ranks them by the spec's metric.",
     ].join("\n"))
-    .action((command: string[], raw: RawCaptureOptions & { config?: string }) => {
+    .action((command: string[], raw: CaptureCliOptions) => {
       setAction(() => runCapture(command, raw));
     });
 }
 
-async function runCapture(command: string[], raw: RawCaptureOptions & { config?: string }): Promise<number> {
-  const cwd = process.cwd();
-  const config = raw.config ? await (await import("../capture/run-config.js")).readRunConfig(raw.config) : undefined;
-  const options = normalizeCaptureOptions(raw, command, cwd, config, raw.config);
-  const { captureRun } = await import("../capture/capture-run.js");
-  const result = await captureRun(options, {
-    echoStdout: options.json ? process.stderr : process.stdout,
+type CaptureCliOptions = RawCaptureOptions & { config?: string; paramSpace?: string; concurrency?: string; failFast: boolean };
+
+function captureDeps(json: boolean) {
+  return {
+    echoStdout: json ? process.stderr : process.stdout,
     echoStderr: process.stderr,
-    log: (line) => process.stderr.write(line + "\n"),
+    log: (line: string) => process.stderr.write(line + "\n"),
     now: () => new Date(),
     env: process.env,
     mlxVersion: MLX_VERSION,
     preloadPath: new URL("../sdk/preload.cjs", import.meta.url).pathname,
-    interactive: process.stdin.isTTY === true,
-  });
+  };
+}
+
+async function runCapture(command: string[], raw: CaptureCliOptions): Promise<number> {
+  const cwd = process.cwd();
+  let config;
+  if (raw.config) {
+    const [{ readConfigFile, validateRunConfig }, { isGroupConfig }] = await Promise.all([import("../capture/run-config.js"), import("../group/group-spec.js")]);
+    const data = await readConfigFile(raw.config);
+    if (isGroupConfig(data)) return runSearch(command, raw, data, cwd);
+    config = validateRunConfig(data, raw.config);
+  }
+  const options = normalizeCaptureOptions(raw, command, cwd, config, raw.config);
+  const { captureRun } = await import("../capture/capture-run.js");
+  const result = await captureRun(options, { ...captureDeps(options.json), interactive: process.stdin.isTTY === true });
   if (options.json) process.stdout.write(JSON.stringify(summaryJson(result), null, 2) + "\n");
   else process.stderr.write(renderCaptureSummary(result, cwd));
   if (result.recordError) {
@@ -96,4 +115,36 @@ export function renderCaptureSummary(result: CaptureResult, cwd: string): string
   for (const warning of m.warnings) lines.push(`  warning: ${warning}`);
   lines.push(`  record: ${relative(cwd, result.folder) || "."}   (mlx show ${m.id})`);
   return lines.join("\n") + "\n";
+}
+
+/** `mlx capture --config search.yaml`: a search group; the exit code sums it up (0 ran, 1 every trial failed, 130 interrupted). */
+async function runSearch(command: string[], raw: CaptureCliOptions, data: unknown, cwd: string): Promise<number> {
+  const [{ normalizeGroupSpec }, { runGroup }, { renderGroup }] = await Promise.all([
+    import("../group/group-spec.js"), import("../group/run-group.js"), import("./render-group.js"),
+  ]);
+  const concurrency = raw.concurrency === undefined ? undefined : Number.parseInt(raw.concurrency, 10);
+  if (concurrency !== undefined && !(concurrency >= 1 && concurrency <= 256)) throw new BadInputError(`--concurrency must be 1 to 256, got '${raw.concurrency}'`, "Example: --concurrency 2");
+  const spec = normalizeGroupSpec(data, raw.config!, {
+    argv: command,
+    ...(raw.params === undefined ? {} : { params: raw.params }),
+    ...(raw.paramSpace === undefined ? {} : { paramSpace: raw.paramSpace }),
+    ...(raw.seed === undefined ? {} : { seed: parseSeed(raw.seed) }),
+    ...(raw.name === undefined ? {} : { name: raw.name }),
+    defaultConcurrency: availableParallelism(),
+  });
+  const base = normalizeCaptureOptions({ ...raw, param: [], params: undefined, seed: undefined }, spec.argv, cwd);
+  let stopped = false;
+  const stop = (): void => void (stopped = true);
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  process.setMaxListeners(0); // every running trial forwards signals to its own process group
+  const result = await runGroup({ ...spec, concurrency: concurrency ?? spec.concurrency }, base, raw.failFast, {
+    ...captureDeps(raw.json),
+    stdout: raw.json ? process.stderr : process.stdout,
+    stderr: process.stderr,
+    stopped: () => stopped,
+  });
+  if (raw.json) process.stdout.write(JSON.stringify({ ...result.manifest, record: result.folder }, null, 2) + "\n");
+  else process.stderr.write(renderGroup(result.manifest, relative(cwd, result.folder) || "."));
+  return result.exitCode;
 }

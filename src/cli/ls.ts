@@ -31,9 +31,10 @@ async function runLs(opts: { json: boolean; limit: string }): Promise<number> {
   const { listRunIds } = await import("../manifest/run-store.js"); // YAML and the schema load only when used
   const ids = (await listRunIds(root)).slice(0, limit);
   const rows = await Promise.all(ids.map((id) => readRow(root, id)));
+  const groups = await groupRows(root, limit);
   if (opts.json) {
-    process.stdout.write(JSON.stringify(rows, null, 2) + "\n");
-  } else if (rows.length === 0) {
+    process.stdout.write(JSON.stringify(groups.length > 0 ? { runs: rows, groups } : rows, null, 2) + "\n");
+  } else if (rows.length === 0 && groups.length === 0) {
     process.stderr.write(`no runs under ${runsFolder(root)}; capture one with: mlx capture -- <command>\n`);
   } else {
     process.stdout.write(renderTable(
@@ -48,8 +49,29 @@ async function runLs(opts: { json: boolean; limit: string }): Promise<number> {
         Object.entries(r.metrics).slice(0, 3).map(([k, v]) => `${k}=${formatMetric(v)}`).join(" "),
       ]),
     ));
+    if (groups.length > 0) {
+      process.stdout.write("\n" + renderTable(
+        ["GROUP", "NAME", "WHEN", "STATUS", "TRIALS", "BEST"],
+        groups.map((g) => [g.id, g.name, g.createdAt.replace("T", " ").slice(0, 19), g.status, g.trials, g.best]),
+      ));
+    }
   }
   return 0;
+}
+
+/** Search groups beside the runs: id, name, when, status, trials done, best metric. */
+async function groupRows(root: string, limit: number) {
+  const { groupsFolder, listGroupIds, readGroup } = await import("../manifest/group-store.js");
+  const ids = (await listGroupIds(root)).slice(0, limit);
+  return Promise.all(ids.map(async (id) => {
+    try {
+      const g = await readGroup(`${groupsFolder(root)}/${id}`);
+      const done = g.trials.filter((t) => t.status !== "pending" && t.status !== "running").length;
+      return { id, name: g.name, createdAt: g.createdAt, status: g.status, trials: `${done}/${g.trials.length}`, best: g.best ? `${g.spec.metric.name}=${formatMetric(g.best.metric)} (trial ${g.best.index})` : "" };
+    } catch (error) {
+      return { id, name: "", createdAt: "", status: "invalid", trials: "", best: describeError(error) };
+    }
+  }));
 }
 
 async function readRow(root: string, id: string): Promise<RunRow> {

@@ -8,7 +8,7 @@ import { formatBytes, formatDuration, formatMetric } from "./render-table.js";
 export function registerShow(program: Command, setAction: (action: CommandAction) => void): void {
   program
     .command("show")
-    .description("print one run's record readably (a run id, a unique prefix of one, or 'latest')")
+    .description("print one run's record readably (a run id, a unique prefix of one, or 'latest'), or a search group's trials ranked")
     .argument("[run]", "run id, prefix, or latest", "latest")
     .option("--json", "print the record as JSON", false)
     .action((ref: string, opts: { json: boolean }) => setAction(() => runShow(ref, opts)));
@@ -17,6 +17,15 @@ export function registerShow(program: Command, setAction: (action: CommandAction
 async function runShow(ref: string, opts: { json: boolean }): Promise<number> {
   const { readRun, resolveRunId } = await import("../manifest/run-store.js"); // loaded only when used
   const { root } = await findRoot(process.cwd());
+  const groups = await import("../manifest/group-store.js");
+  // A group id (or a prefix only a group has) shows the search, its trials ranked.
+  if (ref !== "latest" && (await groups.listGroupIds(root)).some((g) => g.startsWith(ref))) {
+    const groupId = await groups.resolveGroupId(root, ref);
+    const group = await groups.readGroup(join(groups.groupsFolder(root), groupId));
+    const { renderGroup } = await import("./render-group.js");
+    process.stdout.write(opts.json ? JSON.stringify(group, null, 2) + "\n" : renderGroup(group, join(groups.groupsFolder(root), groupId)));
+    return 0;
+  }
   const id = await resolveRunId(root, ref);
   const folder = join(runsFolder(root), id);
   const manifest = await readRun(folder);
@@ -48,6 +57,7 @@ export function renderRun(m: RunManifest, folder: string): string {
     ...(o ? [["exit", `${o.exitCode}${o.signal ? ` (${o.signal})` : ""} from the ${o.source === "child" ? "command" : "mlx"}, after ${formatDuration(o.durationMs)}`] as [string, string]] : []),
     ...(o?.notes ?? []).map((n): [string, string] => ["note", n]),
     ["tags", m.tags.join(", ")],
+    ...(m.group ? [["group", `${m.group.id}, trial ${m.group.trial}`] as [string, string]] : []),
   ]);
   section("Environment", [
     ["system", probed(m.system, (s) => `${s.distro}, ${s.os} ${s.release} ${s.arch}; ${s.cpu.model} x${s.cpu.cores}; ${formatBytes(s.memoryBytes)}`)],

@@ -227,6 +227,12 @@ export const runSchema = {
         properties: { rtol: { type: "number", minimum: 0 }, atol: { type: "number", minimum: 0 } },
       },
     },
+    group: {
+      type: "object",
+      required: ["id", "trial"],
+      additionalProperties: false,
+      properties: { id: runId, trial: nonNegInt },
+    },
     warnings: { type: "array", items: str },
   },
 } as const;

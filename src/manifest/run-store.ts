@@ -14,7 +14,7 @@ export const MANIFEST = "manifest.yaml";
 const RUN_KEY_ORDER: ReadonlyArray<keyof RunManifest> = [
   "apiVersion", "kind", "id", "name", "tags", "status", "createdAt", "mlxVersion",
   "command", "params", "seed", "env", "system", "gpus", "runtimes", "dependencies", "git",
-  "inputs", "outputs", "outcome", "logs", "metrics", "tolerances", "warnings",
+  "inputs", "outputs", "outcome", "logs", "metrics", "tolerances", "group", "warnings",
 ];
 
 /** Validates, then writes manifest.yaml atomically, its keys in one fixed order. */
@@ -36,10 +36,10 @@ export async function readRun(folder: string): Promise<RunManifest> {
   return validateRun(parseYamlStrict(text, where), where);
 }
 
-/** Run ids, newest first. */
-export async function listRunIds(root: string): Promise<string[]> {
+/** The ids of the records in `folder` (runs or groups), newest first. */
+export async function listIds(folder: string): Promise<string[]> {
   try {
-    const entries = await readdir(runsFolder(root), { withFileTypes: true });
+    const entries = await readdir(folder, { withFileTypes: true });
     return entries.filter((e) => e.isDirectory() && !e.name.startsWith(".")).map((e) => e.name).sort().reverse();
   } catch {
     return [];
@@ -47,14 +47,17 @@ export async function listRunIds(root: string): Promise<string[]> {
 }
 
 /** Resolves `latest`, an exact id, or a unique prefix of one; otherwise exit 2 listing recent ids. */
-export async function resolveRunId(root: string, ref: string): Promise<string> {
-  const ids = await listRunIds(root);
+export async function resolveId(folder: string, ref: string, what: "run" | "group"): Promise<string> {
+  const ids = await listIds(folder);
   if (ids.length === 0) {
-    throw new BadInputError(`no runs recorded under ${runsFolder(root)}`, "Capture one first: mlx capture -- <command>");
+    throw new BadInputError(`no ${what}s recorded under ${folder}`, what === "run" ? "Capture one first: mlx capture -- <command>" : "Run a search first: mlx capture --config search.yaml");
   }
   const match = ref === "latest" ? [ids[0]!] : ids.includes(ref) ? [ref] : ids.filter((id) => id.startsWith(ref));
   if (match.length === 1) return match[0]!;
   const recent = ids.slice(0, 5).join(", ");
-  const what = match.length === 0 ? `no run '${ref}'` : `'${ref}' matches ${match.length} runs`;
-  throw new BadInputError(`${what} in ${runsFolder(root)}`, `Recent runs: ${recent}. Run \`mlx ls\` for all.`);
+  const found = match.length === 0 ? `no ${what} '${ref}'` : `'${ref}' matches ${match.length} ${what}s`;
+  throw new BadInputError(`${found} in ${folder}`, `Recent ${what}s: ${recent}. Run \`mlx ls\` for all.`);
 }
+
+export const listRunIds = (root: string): Promise<string[]> => listIds(runsFolder(root));
+export const resolveRunId = (root: string, ref: string): Promise<string> => resolveId(runsFolder(root), ref, "run");

@@ -147,6 +147,8 @@ export interface RunManifest {
   };
   /** Declared per-metric tolerances, for replay. */
   tolerances?: Record<string, { rtol?: number; atol?: number }>;
+  /** Set on the trials of a search group. */
+  group?: { id: string; trial: number };
   warnings: string[];
 }
 
@@ -177,4 +179,40 @@ export interface BundleManifest {
   data: HashedFile[];
   /** Symbolic links of the build context: recreated only inside a build, never extracted. */
   links: Array<{ path: string; target: string }>;
+}
+
+export interface GroupTrial {
+  index: number;
+  runId: string | null;
+  seed: number;
+  params: Record<string, unknown>;
+  status: RunStatus | "pending";
+  exitCode: number | null;
+  /** The objective metric's final value; null when the trial did not report it. */
+  metric: MetricValue | null;
+}
+
+/** .mlx/groups/<id>/group.yaml: a search and its trials. */
+export interface GroupManifest {
+  apiVersion: typeof API_VERSION;
+  kind: "Group";
+  id: string;
+  name: string;
+  createdAt: string;
+  mlxVersion: string;
+  status: "running" | "succeeded" | "failed" | "interrupted";
+  spec: {
+    sampler: "grid" | "random" | "tpe";
+    seed: number;
+    numTrials: number;
+    concurrency: number;
+    metric: { name: string; direction: "maximize" | "minimize" };
+    paramSpace: Record<string, string>;
+    params: Record<string, unknown>;
+    argv: string[];
+    paramsAs: "env" | "flags";
+  };
+  trials: GroupTrial[];
+  best: { index: number; runId: string; metric: number } | null;
+  warnings: string[];
 }

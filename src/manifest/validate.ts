@@ -3,9 +3,10 @@ import { fileURLToPath } from "node:url";
 import type { ErrorObject } from "ajv";
 import { BadInputError } from "../errors.js";
 import { bundleSchema } from "./bundle-schema.js";
+import { groupSchema } from "./group-schema.js";
 import { replaySchema } from "./replay-schema.js";
 import { runSchema } from "./run-schema.js";
-import type { BundleManifest, RunManifest } from "./types.js";
+import type { BundleManifest, GroupManifest, RunManifest } from "./types.js";
 
 interface Validator {
   (data: unknown): boolean;
@@ -85,4 +86,9 @@ export function validateBundle(data: unknown, where: string): BundleManifest {
 
 export function validateReplay<T>(data: T, where: string): T {
   return validateAgainst<T>(replaySchema, data, where, "This is a bug in mlx: the replay record it made is invalid.");
+}
+
+export function validateGroup(data: unknown, where: string): GroupManifest {
+  checkApiVersion(data, where);
+  return validateAgainst<GroupManifest>(groupSchema, data, where, "The group record was edited; restore it or run the search again.");
 }

@@ -1,0 +1,148 @@
+import { commandFromConfig, parseParamsJson } from "../capture/capture-options.js";
+import { validateSeedValue } from "../capture/seed.js";
+import { BadInputError } from "../errors.js";
+import { validateAgainst } from "../manifest/validate.js";
+import { type Distribution, checkDistribution, parseDistribution } from "./distribution.js";
+import { gridSize, MAX_GRID_POINTS, type Space } from "./samplers.js";
+
+/** A search, normalised: everything the scheduler needs, nothing left undefined. */
+export interface GroupSpec {
+  readonly name: string;
+  readonly numTrials: number;
+  readonly sampler: "grid" | "random" | "tpe";
+  readonly seed: number;
+  readonly space: Space;
+  /** The distributions as written, for the record. */
+  readonly spaceText: Readonly<Record<string, string>>;
+  /** Fixed for every trial. */
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly metric: { readonly name: string; readonly direction: "maximize" | "minimize" };
+  readonly concurrency: number;
+  readonly argv: readonly string[];
+  readonly paramsAs: "env" | "flags";
+}
+
+const KEYS = ["name", "kind", "num_trials", "sampler", "seed", "param_space", "params", "metric", "concurrency", "ray_config", "run", "command", "params_as"];
+
+export const groupSpecSchema = {
+  $id: "https://mlx.dev/schema/group-spec.schema.json",
+  type: "object",
+  required: ["param_space", "metric"],
+  additionalProperties: false,
+  properties: {
+    name: { type: "string", pattern: "^[^\\n]{1,200}$" },
+    kind: { enum: ["group", "Group"] },
+    num_trials: { type: "integer", minimum: 1, maximum: 10000 },
+    sampler: { enum: ["grid", "random", "tpe"] },
+    seed: { type: ["integer", "string"] },
+    param_space: { type: "object", additionalProperties: { oneOf: [{ type: "string" }, { type: "array", items: { type: ["number", "string", "boolean"] } }] } },
+    params: { type: "object" },
+    metric: {
+      type: "object",
+      required: ["name"],
+      additionalProperties: false,
+      properties: { name: { type: "string", pattern: "\\S" }, direction: { enum: ["maximize", "minimize"] } },
+    },
+    concurrency: { type: "integer", minimum: 1, maximum: 256 },
+    ray_config: { type: "object", properties: { num_cpus: { type: "integer", minimum: 1, maximum: 256 } } },
+    run: { oneOf: [{ type: "string", pattern: "\\S" }, { type: "array", minItems: 1, items: { type: "string" } }] },
+    command: { oneOf: [{ type: "string", pattern: "\\S" }, { type: "array", minItems: 1, items: { type: "string" } }] },
+    params_as: { enum: ["env", "flags"] },
+  },
+} as const;
+
+/** A config is a search group when it says so or has a param_space. */
+export function isGroupConfig(data: unknown): boolean {
+  return data !== null && typeof data === "object" && ("param_space" in data || /^group$/i.test(String((data as { kind?: unknown }).kind ?? "")));
+}
+
+export interface GroupOverrides {
+  argv: readonly string[];
+  params?: string;
+  paramSpace?: string;
+  seed?: number;
+  name?: string;
+  defaultConcurrency: number;
+}
+
+/**
+ * Validates a group spec (errors name the field and suggest the key meant: G09) and merges the
+ * command line over it (--params, --param-space, --seed, --name win, as in ml-experiment).
+ */
+export function normalizeGroupSpec(data: unknown, where: string, cli: GroupOverrides): GroupSpec {
+  suggestKeys(data, where);
+  const raw = validateAgainst<Record<string, unknown>>(groupSpecSchema, data, where, "Fix that field of the group spec.");
+  const spaceRaw: Record<string, unknown> = { ...(raw["param_space"] as object) };
+  if (cli.paramSpace !== undefined) Object.assign(spaceRaw, parseParamsJson(cli.paramSpace));
+  const spaceText: Record<string, string> = {};
+  const space: Array<readonly [string, Distribution]> = [];
+  for (const [name, value] of Object.entries(spaceRaw)) {
+    const dist = Array.isArray(value)
+      ? checkDistribution({ kind: "choice", values: value as Array<number | string | boolean> }, name)
+      : typeof value === "string"
+        ? parseDistribution(value, name)
+        : failType(name, where);
+    spaceText[name] = typeof value === "string" ? value : `choice(${JSON.stringify(value)})`;
+    space.push([name, dist] as const);
+  }
+  if (space.length === 0) throw new BadInputError(`${where}: param_space is empty`, "Give at least one parameter to search, e.g. lr: loguniform(1e-4, 0.1).");
+  const sampler = (raw["sampler"] as GroupSpec["sampler"] | undefined) ?? "random";
+  if (sampler === "grid" && gridSize(space) > MAX_GRID_POINTS) {
+    throw new BadInputError(`${where}: the grid has ${gridSize(space).toExponential(2)} points (more than ${MAX_GRID_POINTS})`, "Use fewer choices, or sampler: random or tpe.");
+  }
+  const numTrials = (raw["num_trials"] as number | undefined) ?? (sampler === "grid" ? gridSize(space) : 10);
+  const params = { ...(raw["params"] as object | undefined) } as Record<string, unknown>;
+  if (cli.params !== undefined) Object.assign(params, parseParamsJson(cli.params));
+  const fromSpec = (raw["run"] ?? raw["command"]) as string | string[] | undefined;
+  if (cli.argv.length === 0 && fromSpec === undefined) throw new BadInputError(`${where}: no command (run:) and none after --`, "Give run: in the spec, or the command after --.");
+  const argv = cli.argv.length > 0 ? [...cli.argv] : commandFromConfig(fromSpec!, where);
+  const metric = raw["metric"] as { name: string; direction?: "maximize" | "minimize" };
+  const rayCpus = (raw["ray_config"] as { num_cpus?: number } | undefined)?.num_cpus;
+  return {
+    name: cli.name ?? (raw["name"] as string | undefined) ?? "search",
+    numTrials,
+    sampler,
+    seed: cli.seed ?? (raw["seed"] === undefined ? 0 : validateSeedValue(raw["seed"], `${where}: seed`)),
+    space,
+    spaceText,
+    params,
+    metric: { name: metric.name, direction: metric.direction ?? "maximize" },
+    concurrency: (raw["concurrency"] as number | undefined) ?? rayCpus ?? cli.defaultConcurrency,
+    argv,
+    paramsAs: (raw["params_as"] as GroupSpec["paramsAs"] | undefined) ?? "env",
+  };
+}
+
+function failType(name: string, where: string): never {
+  throw new BadInputError(`${where}: param_space.${name} must be a distribution string or a list of choices`, "Example: lr: loguniform(1e-4, 0.1)");
+}
+
+/** Unknown or misspelt keys: name the nearest known key (num_trail -> num_trials, maximise -> maximize). */
+function suggestKeys(data: unknown, where: string): void {
+  if (data === null || typeof data !== "object") return;
+  for (const key of Object.keys(data)) {
+    if (KEYS.includes(key)) continue;
+    const near = KEYS.map((k) => [k, distance(k, key)] as const).sort((a, b) => a[1] - b[1])[0]!;
+    throw new BadInputError(`${where}: unknown key '${key}'`, near[1] <= 3 ? `Did you mean '${near[0]}'?` : `Known keys: ${KEYS.join(", ")}.`);
+  }
+  const direction = (data as { metric?: { direction?: unknown } }).metric?.direction;
+  if (typeof direction === "string" && direction !== "maximize" && direction !== "minimize") {
+    const near = distance(direction, "maximize") <= distance(direction, "minimize") ? "maximize" : "minimize";
+    throw new BadInputError(`${where}: metric.direction '${direction}' is not maximize or minimize`, `Did you mean '${near}'?`);
+  }
+}
+
+/** Levenshtein distance. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const next = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = row[j]!;
+      row[j] = next;
+    }
+  }
+  return row[b.length]!;
+}
