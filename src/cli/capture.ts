@@ -132,7 +132,9 @@ async function runSearch(command: string[], raw: CaptureCliOptions, data: unknow
     ...(raw.name === undefined ? {} : { name: raw.name }),
     defaultConcurrency: availableParallelism(),
   });
-  const base = normalizeCaptureOptions({ ...raw, param: [], params: undefined, seed: undefined }, spec.argv, cwd);
+  const base = normalizeCaptureOptions({ ...raw, param: [], params: undefined, seed: undefined }, spec.argv, cwd, {
+    inputs: [...spec.inputs], outputs: [...spec.outputs], metrics: [...spec.metricFiles],
+  });
   let stopped = false;
   const stop = (): void => void (stopped = true);
   process.once("SIGINT", stop);

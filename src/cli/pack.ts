@@ -21,7 +21,7 @@ export function registerPack(program: Command, setAction: (action: CommandAction
   program
     .command("pack")
     .description("freeze a captured run into one bundle.tar: image, code, data, records, checksums")
-    .argument("[run]", "run id, unique prefix, or latest", "latest")
+    .argument("[run]", "run id, unique prefix, or latest; or a search group's id (one image, every trial)", "latest")
     .option("-o, --output <file>", "where to write the bundle", "bundle.tar")
     .option("--base-image <image>", "base image (default: node:<captured node version>-bookworm-slim)")
     .option("--no-image", "leave the image out; replay builds it from the bundled Dockerfile and context")

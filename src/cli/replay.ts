@@ -21,6 +21,9 @@ interface RawReplayOptions {
   cpus?: string;
   memory: string;
   build: boolean;
+  trial?: string;
+  all: boolean;
+  concurrency: string;
 }
 
 export function registerReplay(program: Command, setAction: (action: CommandAction) => void): void {
@@ -39,6 +42,9 @@ export function registerReplay(program: Command, setAction: (action: CommandActi
     .option("--cpus <n>", "CPU limit (default: this host's cores)")
     .option("--memory <size>", "memory limit", "4GiB")
     .option("--build", "build the image from the bundled Dockerfile instead of loading image.tar", false)
+    .option("--trial <n>", "group bundles: replay this trial (default: the best)")
+    .option("--all", "group bundles: replay every trial; the report says whether the best is still the best", false)
+    .option("--concurrency <n>", "group bundles with --all: trials replayed at once", "1")
     .addHelpText("after", "\nExit codes: 0 every compared metric reproduced; 1 diverged; 2 bad, unsafe or corrupt bundle, or usage; 3 Docker unreachable, no space, GPU asked but absent.")
     .action((bundle: string, raw: RawReplayOptions) => setAction(() => runReplay(bundle, raw)));
 }
@@ -56,6 +62,11 @@ async function runReplay(bundleArg: string, raw: RawReplayOptions): Promise<numb
   const cpuLimit = number(raw.cpus, "--cpus") ?? cpus().length;
   const gpus = raw.gpus === undefined ? null : raw.gpus === "all" ? "all" : Number.parseInt(raw.gpus, 10);
   if (gpus !== null && gpus !== "all" && !(gpus > 0)) throw new BadInputError(`--gpus must be 'all' or a count, got '${raw.gpus}'`, "Example: --gpus all");
+  const trialIndex = raw.trial === undefined ? undefined : Number(raw.trial);
+  if (trialIndex !== undefined && !(Number.isInteger(trialIndex) && trialIndex >= 0)) throw new BadInputError(`--trial must be a trial index (0, 1, ...), got '${raw.trial}'`, "See the trials with: tar -xOf bundle.tar bundle.yaml");
+  if (trialIndex !== undefined && raw.all) throw new BadInputError("--trial and --all exclude each other", "Give one of them.");
+  const concurrency = Number.parseInt(raw.concurrency, 10);
+  if (!(concurrency >= 1 && concurrency <= 64)) throw new BadInputError(`--concurrency must be 1 to 64, got '${raw.concurrency}'`, "Example: --concurrency 2");
   const bundle = resolve(bundleArg);
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
   const out = resolve(raw.out ?? join(dirname(bundle), `${basename(bundle, ".tar")}.replay-${stamp}`));
@@ -77,6 +88,8 @@ async function runReplay(bundleArg: string, raw: RawReplayOptions): Promise<numb
       cpus: cpuLimit,
       memoryBytes: parseSize(raw.memory, "--memory"),
       build: raw.build,
+      trials: raw.all ? "all" : (trialIndex ?? "best"),
+      concurrency,
     },
     {
       docker: new DockerodeClient(),
@@ -108,6 +121,15 @@ export function renderReplay(r: ReplayReport, out: string): string {
   }
   lines.push("", renderTable(["ENVIRONMENT", "ORIGINAL", "REPLAY", ""], r.drift.map((d) => [d.what, d.original, d.replay, d.same ? "" : "differs"])));
   for (const w of r.warnings) lines.push(`warning: ${w}`);
+  if (r.group) {
+    const g = r.group;
+    lines.push("", `group ${g.id}: ${g.metric} of each replayed trial`, renderTable(
+      ["TRIAL", "ORIGINAL", "REPLAY", "VERDICT", "RUN"],
+      g.trials.map((t) => [String(t.index), cell(t.original), cell(t.replay), t.verdict, t.run]),
+    ));
+    if (g.best.stillBest !== null) lines.push(g.best.stillBest ? `the best trial (${g.best.original}) is still the best` : `the best trial changed: ${g.best.original} originally, ${g.best.replay} in the replay`);
+    if (g.spearman !== null) lines.push(`rank correlation (Spearman) of ${g.metric}, original vs replay: ${g.spearman.toFixed(3)}`);
+  }
   const diverged = r.metrics.filter((m) => m.verdict !== "same" && m.verdict !== "within").map((m) => m.name);
   lines.push(
     "",

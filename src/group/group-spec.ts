@@ -20,9 +20,13 @@ export interface GroupSpec {
   readonly concurrency: number;
   readonly argv: readonly string[];
   readonly paramsAs: "env" | "flags";
+  /** Declared for every trial, as in a run config. */
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly metricFiles: readonly string[];
 }
 
-const KEYS = ["name", "kind", "num_trials", "sampler", "seed", "param_space", "params", "metric", "concurrency", "ray_config", "run", "command", "params_as"];
+const KEYS = ["name", "kind", "num_trials", "sampler", "seed", "param_space", "params", "metric", "concurrency", "ray_config", "run", "command", "params_as", "inputs", "outputs", "metrics"];
 
 export const groupSpecSchema = {
   $id: "https://mlx.dev/schema/group-spec.schema.json",
@@ -48,6 +52,9 @@ export const groupSpecSchema = {
     run: { oneOf: [{ type: "string", pattern: "\\S" }, { type: "array", minItems: 1, items: { type: "string" } }] },
     command: { oneOf: [{ type: "string", pattern: "\\S" }, { type: "array", minItems: 1, items: { type: "string" } }] },
     params_as: { enum: ["env", "flags"] },
+    inputs: { type: "array", items: { type: "string", pattern: "\\S" } },
+    outputs: { type: "array", items: { type: "string", pattern: "\\S" } },
+    metrics: { type: "array", items: { type: "string", pattern: "\\S" } },
   },
 } as const;
 
@@ -110,6 +117,9 @@ export function normalizeGroupSpec(data: unknown, where: string, cli: GroupOverr
     concurrency: (raw["concurrency"] as number | undefined) ?? rayCpus ?? cli.defaultConcurrency,
     argv,
     paramsAs: (raw["params_as"] as GroupSpec["paramsAs"] | undefined) ?? "env",
+    inputs: (raw["inputs"] as string[] | undefined) ?? [],
+    outputs: (raw["outputs"] as string[] | undefined) ?? [],
+    metricFiles: (raw["metrics"] as string[] | undefined) ?? [],
   };
 }
 

@@ -17,6 +17,7 @@ export const bundleSchema = {
     created: dateTime,
     mlxVersion: { type: "string" },
     runs: { type: "array", minItems: 1, items: runId },
+    group: runId,
     image: {
       type: "object",
       required: ["id", "file", "baseImage", "dependencies"],

@@ -92,5 +92,36 @@ export const replaySchema = {
       },
     },
     warnings: { type: "array", items: { type: "string" } },
+    group: {
+      type: "object",
+      required: ["id", "metric", "trials", "best", "spearman"],
+      additionalProperties: false,
+      properties: {
+        id: { type: "string" },
+        metric: { type: "string" },
+        trials: {
+          type: "array",
+          items: {
+            type: "object",
+            required: ["index", "run", "verdict", "original", "replay"],
+            additionalProperties: false,
+            properties: {
+              index: { type: "integer", minimum: 0 },
+              run: { type: "string" },
+              verdict: { enum: ["reproduced", "diverged"] },
+              original: { type: ["number", "null"] },
+              replay: { type: ["number", "null"] },
+            },
+          },
+        },
+        best: {
+          type: "object",
+          required: ["original", "replay", "stillBest"],
+          additionalProperties: false,
+          properties: { original: { type: ["integer", "null"] }, replay: { type: ["integer", "null"] }, stillBest: { type: ["boolean", "null"] } },
+        },
+        spearman: { type: ["number", "null"] },
+      },
+    },
   },
 } as const;

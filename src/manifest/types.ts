@@ -161,6 +161,8 @@ export interface BundleManifest {
   mlxVersion: string;
   /** Run ids; each record is under records/runs/<id>/. */
   runs: string[];
+  /** A search group's id: its record is under records/groups/<id>/ and its trials are `runs`. */
+  group?: string;
   image: {
     /** The image's config digest: replay runs it by this id, never by a tag. */
     id: string;

@@ -62,11 +62,13 @@ export const SUMS = "SHA256SUMS";
  */
 export async function packRun(options: PackOptions, deps: PackDeps): Promise<PackResult> {
   const { root } = await findRoot(options.cwd);
-  const runId = await resolveRunId(root, options.runRef);
+  const target = await resolveTarget(root, options.runRef);
+  const runId = target.primary;
   const recordFolder = join(runsFolder(root), runId);
   const run = await readRun(recordFolder);
   const warnings: string[] = [];
   checkRunIsPackable(run, options.allowFailed);
+  if (target.group) await checkSameCode(root, run, target.runIds);
   await checkOutput(options);
   const baseImage = options.baseImage ?? defaultBaseImage(run);
   const inputs = await checkInputs(root, run);
@@ -139,7 +141,8 @@ export async function packRun(options: PackOptions, deps: PackDeps): Promise<Pac
       kind: "Bundle",
       created: run.createdAt,
       mlxVersion: deps.mlxVersion,
-      runs: [runId],
+      runs: target.runIds,
+      ...(target.group ? { group: target.group.id } : {}),
       image: { id: imageId, file: imageFile ? "image.tar" : null, baseImage, dependencies: depsEntries.length === 0 ? "none" : imageFile ? "image" : "context" },
       command: { argv: run.command.argv, workdir: containerWorkdir(run.command.cwd) },
       data: inputs,
@@ -150,7 +153,7 @@ export async function packRun(options: PackOptions, deps: PackDeps): Promise<Pac
       { name: BUNDLE_MANIFEST, source: { kind: "data", data: Buffer.from(stringify(manifest, { lineWidth: 0 })) }, mode: 0o644 },
       ...bundled.filter((e) => e.source.kind !== "symlink").map((e) => ({ ...e, name: `context/${e.name}` })),
       ...inputs.map((i): TarEntry => ({ name: `data/${i.path}`, source: { kind: "file", path: join(root, i.path), sizeBytes: i.sizeBytes, expectSha256: i.sha256 }, mode: 0o644 })),
-      ...(await listTree(recordFolder, `records/runs/${runId}`, () => false)),
+      ...(await recordEntries(root, target)),
       ...(imageFile ? [{ name: "image.tar", source: { kind: "file" as const, path: imageFile, sizeBytes: (await stat(imageFile)).size }, mode: 0o644 }] : []),
     ]);
     const written = await writeBundle(options.output, members, mtimeOf(run), deps);
@@ -163,6 +166,47 @@ export async function packRun(options: PackOptions, deps: PackDeps): Promise<Pac
       deps.temps.delete(temp);
     }
   }
+}
+
+interface PackTarget {
+  /** The run whose code, dependencies and runtime build the image: the run, or a group's best trial. */
+  primary: string;
+  runIds: string[];
+  group?: { id: string; folder: string };
+}
+
+/** A run id (or prefix, or latest), or a search group's id: its trials share one image. */
+async function resolveTarget(root: string, ref: string): Promise<PackTarget> {
+  const groups = await import("../manifest/group-store.js");
+  if (ref !== "latest" && (await groups.listGroupIds(root)).some((g) => g.startsWith(ref))) {
+    const id = await groups.resolveGroupId(root, ref);
+    const folder = join(groups.groupsFolder(root), id);
+    const group = await groups.readGroup(folder);
+    const runIds = group.trials.flatMap((t) => (t.runId ? [t.runId] : []));
+    if (!group.best) throw new BadInputError(`group ${id} has no successful trial with ${group.spec.metric.name}`, "Pack a group whose search found a best trial, or pack one trial's run by its id.");
+    return { primary: group.best.runId, runIds, group: { id, folder } };
+  }
+  const runId = await resolveRunId(root, ref);
+  return { primary: runId, runIds: [runId] };
+}
+
+/** One image serves every trial only when every trial ran the same code. */
+async function checkSameCode(root: string, primary: RunManifest, runIds: string[]): Promise<void> {
+  const key = (r: RunManifest): string => (r.git?.available ? `${r.git.commit} ${r.git.patch?.sha256 ?? "clean"}` : "no git");
+  for (const id of runIds) {
+    const trial = await readRun(join(runsFolder(root), id));
+    if (key(trial) !== key(primary)) {
+      throw new BadInputError(`trial run ${id} ran other code (${key(trial)}) than the best trial (${key(primary)})`, "A group bundle holds one image: pack the trials separately, by run id.");
+    }
+  }
+}
+
+/** records/runs/<id>/ for every run packed, and records/groups/<id>/ for a group. */
+async function recordEntries(root: string, target: PackTarget): Promise<TarEntry[]> {
+  const entries: TarEntry[] = [];
+  for (const id of target.runIds) entries.push(...(await listTree(join(runsFolder(root), id), `records/runs/${id}`, () => false)));
+  if (target.group) entries.push(...(await listTree(target.group.folder, `records/groups/${target.group.id}`, () => false)));
+  return entries;
 }
 
 function checkRunIsPackable(run: RunManifest, allowFailed: boolean): void {

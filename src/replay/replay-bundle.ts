@@ -12,14 +12,17 @@ import { probeSystem } from "../capture/probe-system.js";
 import { DEFAULT_METRIC_PATTERN, compileMetricPattern } from "../capture/stdout-metrics.js";
 import type { ContainerSpec, DockerClient } from "../docker/docker-client.js";
 import { BadInputError } from "../errors.js";
-import type { MetricPoint, RunManifest } from "../manifest/types.js";
+import { readGroup } from "../manifest/group-store.js";
+import type { GroupManifest, MetricPoint, RunManifest } from "../manifest/types.js";
+import { prefixLines } from "../group/prefix-lines.js";
 import { validateReplay } from "../manifest/validate.js";
 import { writeFileAtomic } from "../manifest/write-atomic.js";
 import { linkStaysInside, listTree } from "../pack/code-snapshot.js";
-import { APP_DIR, PRELOAD_IN_IMAGE } from "../pack/dockerfile.js";
+import { APP_DIR, containerWorkdir, PRELOAD_IN_IMAGE } from "../pack/dockerfile.js";
 import { sortEntries, type TarEntry, tarStreamOf } from "../pack/tar-writer.js";
 import { compareMetrics, compareSeries, type MetricRow, type SeriesDivergence, type Tolerance } from "./compare-metrics.js";
-import { compareEnvironments, type DriftRow } from "./environment-drift.js";
+import { compareEnvironments, type DriftRow, type HostFacts } from "./environment-drift.js";
+import { spearman } from "./rank-correlation.js";
 import { untaggedImageStream, checkImageArchive } from "./image-archive.js";
 import { openBundle, prepareOutFolder, type OpenBundle } from "./open-bundle.js";
 
@@ -34,6 +37,10 @@ export interface ReplayOptions {
   readonly cpus: number;
   readonly memoryBytes: number;
   readonly build: boolean;
+  /** For group bundles: the best trial (default), one trial's index, or all of them. */
+  readonly trials: "best" | "all" | number;
+  /** Trials replayed at once with --all. */
+  readonly concurrency: number;
 }
 
 export interface ReplayDeps {
@@ -67,6 +74,13 @@ export interface ReplayReport {
   outputs: OutputRow[];
   drift: DriftRow[];
   warnings: string[];
+  group?: {
+    id: string;
+    metric: string;
+    trials: Array<{ index: number; run: string; verdict: "reproduced" | "diverged"; original: number | null; replay: number | null }>;
+    best: { original: number | null; replay: number | null; stillBest: boolean | null };
+    spearman: number | null;
+  };
 }
 
 export const REPLAY_RECORD = "replay.yaml";
@@ -85,79 +99,35 @@ export async function replayBundle(options: ReplayOptions, deps: ReplayDeps): Pr
   const opened = await openBundle(options.bundle, options.out);
   let loadedImage: string | null = null;
   try {
-    const run = opened.runs[0]!;
-    if (run.command.redactedArgs.length > 0) {
-      const which = run.command.redactedArgs.map((i) => `argv[${i}]`).join(", ");
-      throw new BadInputError(`the recorded command has redacted secrets (${which}); replay cannot supply them`, "Ask the author for a run captured without secrets on the command line (pass them in the environment instead).");
+    const group = opened.manifest.group ? await readGroup(join(opened.folder, "records", "groups", opened.manifest.group)) : null;
+    const selected = selectRuns(opened, group, options.trials);
+    for (const { run } of selected) {
+      if (run.command.redactedArgs.length > 0) {
+        const which = run.command.redactedArgs.map((i) => `argv[${i}]`).join(", ");
+        throw new BadInputError(`the recorded command of run ${run.id} has redacted secrets (${which}); replay cannot supply them`, "Ask the author for a run captured without secrets on the command line (pass them in the environment instead).");
+      }
     }
     const imageId = await provideImage(opened, options, deps, (id) => (loadedImage = id));
-
-    const mounts = await prepareMounts(opened, run, options.out);
-    const logs = join(options.out, "logs");
-    await mkdir(logs, { recursive: true });
-    const collector = new MetricsCollector(join(options.out, "metrics.jsonl"));
-    const sink = collector.stdoutSink(compileMetricPattern(DEFAULT_METRIC_PATTERN));
-    const stdout = teeStream([deps.echoStdout, createWriteStream(join(logs, "stdout.log"))], (chunk) => sink.push(chunk));
-    const stderr = teeStream([deps.echoStderr, createWriteStream(join(logs, "stderr.log"))]);
-    deps.step(`running ${JSON.stringify(opened.manifest.command.argv)} in ${opened.manifest.command.workdir} (image ${imageId.slice(0, 19)}, no network${options.network ? " -> network on" : ""})`);
-    const started = Date.now();
-    const spec: ContainerSpec = {
-      imageId,
-      argv: opened.manifest.command.argv,
-      workdir: opened.manifest.command.workdir,
-      env: containerEnv(run),
-      binds: mounts.binds,
-      network: options.network,
-      cpus: options.cpus,
-      memoryBytes: options.memoryBytes,
-      pidsLimit: 1024,
-      gpus: options.gpus,
-      keep: options.keep,
-      labels: { "org.mlx.replay-of": run.id },
-    };
-    const result = await deps.docker.run(spec, { stdout, stderr, interrupted: deps.interrupted });
-    const durationMs = Date.now() - started;
-    stdout.end();
-    stderr.end();
-    sink.end();
-
-    await collector.readSdkFile(join(mounts.mlxDir, "sdk-metrics.jsonl"), "sdk-metrics.jsonl");
-    const warnings: string[] = [];
-    for (const [label, host] of mounts.metricFiles) {
-      const info = await lstat(host).catch(() => undefined);
-      if (!info?.isFile() || info.size > MAX_METRIC_FILE_BYTES) warnings.push(`metrics file ${label} ${info ? "is not a regular file of at most 16 MiB: not read" : "was not written"}`);
-      else await collector.readMetricFile(host, label, Date.now());
-    }
-    const collected = await collector.close();
-    warnings.push(...collected.warnings);
-
-    const outputs = await compareOutputs(run, mounts.outputs);
-    const comparison = compareMetrics(run.metrics?.final ?? {}, collected.final, withRecorded(options.tolerance, run), options.metrics);
-    const series = compareSeries(await readSeries(join(opened.folder, "records", "runs", run.id, run.metrics?.series ?? "metrics.jsonl")), await readSeries(join(options.out, "metrics.jsonl")), options.tolerance);
-    const originalExit = run.outcome?.exitCode ?? 0;
-    if (result.oomKilled) warnings.push(`the container was OOM-killed (${result.exitCode}) at --memory ${options.memoryBytes} bytes`);
-    if (result.exitCode !== originalExit) warnings.push(`the command exited ${result.exitCode}; the original exited ${originalExit}`);
-    if (run.gpus?.available && run.gpus.devices.length > 0 && options.gpus === null) warnings.push("the original run had GPUs; this replay asked for none (--gpus all)");
-    if (comparison.rows.length === 0) warnings.push("the run recorded no metrics: only the exit code and outputs were compared");
-    warnings.push("the bundle is not signed: its checksums prove integrity, not who made it");
-
     const host = { system: await probe("system", 5000, probeSystem), gpus: await probe("gpu", 5000, () => probeGpus(5000)), docker: engine.version, imageId };
-    const reproduced = comparison.reproduced && result.exitCode === originalExit && !result.oomKilled && !result.interruptedBy && outputs.every((o) => o.verdict === "same");
-    const report: ReplayReport = {
-      apiVersion: "mlx/v1",
-      kind: "Replay",
-      createdAt: new Date().toISOString(),
-      mlxVersion: deps.mlxVersion,
-      bundle: { path: options.bundle, imageId },
-      run: run.id,
-      verdict: reproduced ? "reproduced" : "diverged",
-      container: { exitCode: result.exitCode, originalExitCode: originalExit, oomKilled: result.oomKilled, durationMs, ...(result.interruptedBy ? { interruptedBy: result.interruptedBy } : {}), ...(options.keep ? { containerId: result.containerId } : {}) },
-      metrics: comparison.rows,
-      series,
-      outputs,
-      drift: compareEnvironments(run, opened.manifest.image.id, host),
-      warnings,
+    const many = selected.length > 1;
+    const reports: ReplayReport[] = new Array(selected.length);
+    let next = 0;
+    // Trials replay `concurrency` at a time, each in its own folder under --out.
+    const worker = async (): Promise<void> => {
+      while (next < selected.length) {
+        const k = next++;
+        const { run, index } = selected[k]!;
+        const out = many ? join(options.out, "trials", String(index)) : options.out;
+        reports[k] = await replayOneRun(run, out, opened, imageId, host, options, { ...deps, echoStdout: many ? prefixLines(`[${index}] `, deps.echoStdout) : deps.echoStdout, echoStderr: many ? prefixLines(`[${index}] `, deps.echoStderr) : deps.echoStderr });
+        if (many) await writeFileAtomic(join(out, REPLAY_RECORD), stringify(reports[k], { lineWidth: 0 }));
+      }
     };
+    await Promise.all(Array.from({ length: Math.min(options.concurrency, selected.length) }, worker));
+    const report: ReplayReport = { ...reports[0]! };
+    if (group) {
+      report.group = summarizeGroup(group, selected.map((s) => s.index), reports);
+      report.verdict = reports.every((r) => r.verdict === "reproduced") && report.group.best.stillBest !== false ? "reproduced" : "diverged";
+    }
     validateReplay(report, REPLAY_RECORD);
     await writeFileAtomic(join(options.out, REPLAY_RECORD), stringify(report, { lineWidth: 0 }));
     return report;
@@ -167,6 +137,126 @@ export async function replayBundle(options: ReplayOptions, deps: ReplayDeps): Pr
       if (loadedImage) await deps.docker.removeImage(loadedImage);
     }
   }
+}
+
+/** Which runs to replay: the run of a single-run bundle; for a group the best trial, one (--trial N), or all. */
+function selectRuns(opened: OpenBundle, group: GroupManifest | null, trials: ReplayOptions["trials"]): Array<{ run: RunManifest; index: number }> {
+  const byId = new Map(opened.runs.map((r) => [r.id, r]));
+  if (!group) {
+    if (trials !== "best") throw new BadInputError("--trial and --all are for group bundles; this bundle holds one run", "Replay it without them.");
+    return [{ run: opened.runs[0]!, index: 0 }];
+  }
+  const withRuns = group.trials.filter((t) => t.runId && byId.has(t.runId));
+  const pick = (index: number): { run: RunManifest; index: number } => {
+    const t = withRuns.find((x) => x.index === index);
+    if (!t) throw new BadInputError(`group ${group.id} has no recorded trial ${index}`, `Trials: ${withRuns.map((x) => x.index).join(", ")}.`);
+    return { run: byId.get(t.runId!)!, index };
+  };
+  if (trials === "all") return withRuns.map((t) => pick(t.index));
+  if (trials === "best") {
+    if (!group.best) throw new BadInputError(`group ${group.id} has no best trial`, "Replay one with --trial N.");
+    return [pick(group.best.index)];
+  }
+  return [pick(trials)];
+}
+
+/** For a group: each replayed trial's objective, whether the best is still the best, and the rank correlation. */
+function summarizeGroup(group: GroupManifest, indexes: number[], reports: ReplayReport[]): NonNullable<ReplayReport["group"]> {
+  const metric = group.spec.metric;
+  const trials = indexes.map((index, k) => {
+    const row = reports[k]!.metrics.find((m) => m.name === metric.name);
+    return { index, run: reports[k]!.run, verdict: reports[k]!.verdict, original: numberOrNull(row?.original), replay: numberOrNull(row?.replay) };
+  });
+  const sign = metric.direction === "maximize" ? 1 : -1;
+  const scored = trials.filter((t) => t.replay !== null);
+  const replayBest = scored.length > 0 ? scored.reduce((b, t) => (sign * t.replay! > sign * b.replay! ? t : b)).index : null;
+  const best = group.best?.index ?? null;
+  const stillBest = best === null || !indexes.includes(best) || scored.length < 2 ? null : replayBest === best;
+  const paired = trials.filter((t) => t.original !== null && t.replay !== null);
+  return {
+    id: group.id,
+    metric: metric.name,
+    trials,
+    best: { original: best, replay: replayBest, stillBest },
+    spearman: paired.length >= 2 ? spearman(paired.map((t) => t.original!), paired.map((t) => t.replay!)) : null,
+  };
+}
+
+function numberOrNull(v: unknown): number | null {
+  return typeof v === "number" ? v : null;
+}
+
+/** One run in a hardened container, compared with its record. */
+async function replayOneRun(run: RunManifest, out: string, opened: OpenBundle, imageId: string, host: HostFacts, options: ReplayOptions, deps: ReplayDeps): Promise<ReplayReport> {
+  await mkdir(out, { recursive: true });
+  const mounts = await prepareMounts(opened, run, out);
+  const logs = join(out, "logs");
+  await mkdir(logs, { recursive: true });
+  const collector = new MetricsCollector(join(out, "metrics.jsonl"));
+  const sink = collector.stdoutSink(compileMetricPattern(DEFAULT_METRIC_PATTERN));
+  const stdout = teeStream([deps.echoStdout, createWriteStream(join(logs, "stdout.log"))], (chunk) => sink.push(chunk));
+  const stderr = teeStream([deps.echoStderr, createWriteStream(join(logs, "stderr.log"))]);
+  // The run's own recorded command and folder: for a group, each trial's own parameters.
+  const argv = run.command.argv;
+  const workdir = containerWorkdir(run.command.cwd);
+  deps.step(`running ${JSON.stringify(argv)} in ${workdir} (image ${imageId.slice(0, 19)}, ${options.network ? "network on" : "no network"})`);
+  const started = Date.now();
+  const spec: ContainerSpec = {
+    imageId,
+    argv,
+    workdir,
+    env: containerEnv(run),
+    binds: mounts.binds,
+    network: options.network,
+    cpus: options.cpus,
+    memoryBytes: options.memoryBytes,
+    pidsLimit: 1024,
+    gpus: options.gpus,
+    keep: options.keep,
+    labels: { "org.mlx.replay-of": run.id },
+  };
+  const result = await deps.docker.run(spec, { stdout, stderr, interrupted: deps.interrupted });
+  const durationMs = Date.now() - started;
+  stdout.end();
+  stderr.end();
+  sink.end();
+
+  await collector.readSdkFile(join(mounts.mlxDir, "sdk-metrics.jsonl"), "sdk-metrics.jsonl");
+  const warnings: string[] = [];
+  for (const [label, hostPath] of mounts.metricFiles) {
+    const info = await lstat(hostPath).catch(() => undefined);
+    if (!info?.isFile() || info.size > MAX_METRIC_FILE_BYTES) warnings.push(`metrics file ${label} ${info ? "is not a regular file of at most 16 MiB: not read" : "was not written"}`);
+    else await collector.readMetricFile(hostPath, label, Date.now());
+  }
+  const collected = await collector.close();
+  warnings.push(...collected.warnings);
+
+  const outputs = await compareOutputs(run, mounts.outputs);
+  const comparison = compareMetrics(run.metrics?.final ?? {}, collected.final, withRecorded(options.tolerance, run), options.metrics);
+  const series = compareSeries(await readSeries(join(opened.folder, "records", "runs", run.id, run.metrics?.series ?? "metrics.jsonl")), await readSeries(join(out, "metrics.jsonl")), options.tolerance);
+  const originalExit = run.outcome?.exitCode ?? 0;
+  if (result.oomKilled) warnings.push(`the container was OOM-killed (${result.exitCode}) at --memory ${options.memoryBytes} bytes`);
+  if (result.exitCode !== originalExit) warnings.push(`the command exited ${result.exitCode}; the original exited ${originalExit}`);
+  if (run.gpus?.available && run.gpus.devices.length > 0 && options.gpus === null) warnings.push("the original run had GPUs; this replay asked for none (--gpus all)");
+  if (comparison.rows.length === 0) warnings.push("the run recorded no metrics: only the exit code and outputs were compared");
+  warnings.push("the bundle is not signed: its checksums prove integrity, not who made it");
+
+  const reproduced = comparison.reproduced && result.exitCode === originalExit && !result.oomKilled && !result.interruptedBy && outputs.every((o) => o.verdict === "same");
+  return {
+    apiVersion: "mlx/v1",
+    kind: "Replay",
+    createdAt: new Date().toISOString(),
+    mlxVersion: deps.mlxVersion,
+    bundle: { path: options.bundle, imageId },
+    run: run.id,
+    verdict: reproduced ? "reproduced" : "diverged",
+    container: { exitCode: result.exitCode, originalExitCode: originalExit, oomKilled: result.oomKilled, durationMs, ...(result.interruptedBy ? { interruptedBy: result.interruptedBy } : {}), ...(options.keep ? { containerId: result.containerId } : {}) },
+    metrics: comparison.rows,
+    series,
+    outputs,
+    drift: compareEnvironments(run, opened.manifest.image.id, host),
+    warnings,
+  };
 }
 
 /** The image to run, by id: loaded from image.tar (checked, untagged), or built from context/ with --build. */
