@@ -25,6 +25,12 @@ export interface CaptureDeps {
   preloadPath: string;
   /** stdin is a terminal: keep the child in the terminal's process group (see runner.ts). */
   interactive: boolean;
+  /**
+   * For the trials of a search: probes taken once for the whole group (the host, the code state,
+   * the dependencies and the inputs do not change between trials), with the files they record
+   * copied into each trial's record folder.
+   */
+  sharedProbes?: (folder: string, probeHere: () => Promise<Probes>) => Promise<Probes>;
 }
 
 export interface CaptureResult {
@@ -76,7 +82,8 @@ export async function captureRun(options: CaptureOptions, deps: CaptureDeps): Pr
 
   // From here on the command runs: the probes start beside it, then the heavier modules load.
   const cwdRel = relative(root, options.cwd).split(sep).join("/") || ".";
-  const probes = runProbes(options, deps.env, root, inGit, cwdRel, folder, inputs);
+  const probeHere = (): Promise<Probes> => runProbes(options, deps.env, root, inGit, cwdRel, folder, inputs);
+  const probes = deps.sharedProbes ? deps.sharedProbes(folder, probeHere) : probeHere();
   const { writeRun } = await import("../manifest/run-store.js");
   const redaction = redactArgv(options.shell ? [options.argv.join(" ")] : options.argv);
   const manifest: RunManifest = {
@@ -169,7 +176,7 @@ function childEnv(options: CaptureOptions, deps: CaptureDeps, id: string, seed: 
   return env;
 }
 
-interface Probes {
+export interface Probes {
   system: RunManifest["system"];
   gpus: RunManifest["gpus"];
   git: RunManifest["git"];

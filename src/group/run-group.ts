@@ -1,6 +1,8 @@
 import type { Writable } from "node:stream";
 import type { CaptureOptions } from "../capture/capture-options.js";
-import { type CaptureDeps, captureRun } from "../capture/capture-run.js";
+import { copyFile, mkdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { type CaptureDeps, captureRun, type Probes } from "../capture/capture-run.js";
 import { BadInputError } from "../errors.js";
 import { createGroupFolder, writeGroup } from "../manifest/group-store.js";
 import { findRoot, newRunId } from "../manifest/run-folder.js";
@@ -75,6 +77,7 @@ export async function runGroup(spec: GroupSpec, base: CaptureOptions, failFast: 
     warnings: [],
   };
   let writing = writeGroup(folder, manifest);
+  const sharedProbes = probeOnce();
   const save = (): Promise<void> => (writing = writing.then(() => writeGroup(folder, manifest)));
   const finished: Array<Promise<void>> = [];
   const active = new Set<Promise<void>>();
@@ -92,7 +95,7 @@ export async function runGroup(spec: GroupSpec, base: CaptureOptions, failFast: 
     deps.stderr.write(`[${i}] trial ${i + 1}/${spec.numTrials}: ${JSON.stringify(params)}\n`);
     const run = captureRun(
       { ...base, argv: trialArgv(spec, trial.params), params: trial.params, seed: trial.seed, name: `${spec.name}-${i}`, tags: [...base.tags, `group:${id}`], group: { id, trial: i } },
-      { ...deps, echoStdout: prefixLines(`[${i}] `, deps.stdout), echoStderr: prefixLines(`[${i}] `, deps.stderr), interactive: false },
+      { ...deps, echoStdout: prefixLines(`[${i}] `, deps.stdout), echoStderr: prefixLines(`[${i}] `, deps.stderr), interactive: false, sharedProbes },
     ).then(async (result) => {
       trial.runId = result.manifest.id;
       trial.status = result.manifest.status;
@@ -115,6 +118,30 @@ export async function runGroup(spec: GroupSpec, base: CaptureOptions, failFast: 
   manifest.best = bestOf(trials, spec);
   await save();
   return { folder, manifest, exitCode: interrupted ? 130 : anySucceeded ? 0 : 1 };
+}
+
+/**
+ * The first trial probes; the others reuse its answers (same host, code, dependencies and inputs
+ * within one search) and get their own copies of the files it wrote: git.patch and lockfiles/.
+ */
+function probeOnce(): NonNullable<CaptureDeps["sharedProbes"]> {
+  let first: { folder: string; probes: Promise<Probes> } | undefined;
+  return async (folder, probeHere) => {
+    if (!first) {
+      first = { folder, probes: probeHere() };
+      return first.probes;
+    }
+    const probes = await first.probes;
+    const files = [
+      ...(probes.git?.available && probes.git.patch ? [probes.git.patch.file] : []),
+      ...(probes.dependencies?.lockfiles.map((l) => l.copy) ?? []),
+    ];
+    for (const file of files) {
+      await mkdir(dirname(join(folder, file)), { recursive: true });
+      await copyFile(join(first.folder, file), join(folder, file));
+    }
+    return probes;
+  };
 }
 
 function sample(spec: GroupSpec, index: number, observed: Observation[]): Params {
