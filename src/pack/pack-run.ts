@@ -15,7 +15,7 @@ import type { BundleManifest, HashedFile, RunManifest } from "../manifest/types.
 import { validateBundle } from "../manifest/validate.js";
 import { syncFolder, tempPathFor } from "../manifest/write-atomic.js";
 import { linkStaysInside, listTree, snapshotCode } from "./code-snapshot.js";
-import { containerWorkdir, renderDockerfile } from "./dockerfile.js";
+import { containerWorkdir, PRELOAD_FILES, renderDockerfile } from "./dockerfile.js";
 import { MemberChangedError, sortEntries, type TarEntry, TarWriter, tarStreamOf } from "./tar-writer.js";
 
 export interface PackOptions {
@@ -116,7 +116,10 @@ export async function packRun(options: PackOptions, deps: PackDeps): Promise<Pac
     const contextEntries: TarEntry[] = sortEntries([
       { name: "Dockerfile", source: { kind: "data", data: Buffer.from(dockerfile) }, mode: 0o644 },
       { name: ".dockerignore", source: { kind: "data", data: Buffer.from(dockerignore(secretFiles)) }, mode: 0o644 },
-      { name: "mlx/preload.cjs", source: { kind: "file", path: deps.preloadPath, sizeBytes: (await stat(deps.preloadPath)).size }, mode: 0o644 },
+      ...(await Promise.all(PRELOAD_FILES.map(async (f): Promise<TarEntry> => {
+        const path = join(dirname(deps.preloadPath), f);
+        return { name: `mlx/${f}`, source: { kind: "file", path, sizeBytes: (await stat(path)).size }, mode: 0o644 };
+      }))),
       ...codeEntries,
       ...depsEntries,
     ]);
