@@ -114,7 +114,7 @@ async function extractChecked(path: string, folder: string): Promise<{ names: st
 }
 
 /** Refuses what is not a plain tar before the parser sees it (node-tar would gunzip a bomb unasked, R04). */
-async function checkPlainTar(path: string): Promise<void> {
+export async function checkPlainTar(path: string): Promise<void> {
   const info = await lstat(path).catch(() => undefined);
   if (!info) throw new BadInputError(`${path}: no such file`, "Give the path of a bundle.tar made by mlx pack.");
   if (!info.isFile()) throw new BadInputError(`${path} is not a file`, "Give the path of a bundle.tar made by mlx pack.");
@@ -178,11 +178,12 @@ async function readMember(folder: string, name: string): Promise<string> {
   return readFile(path, "utf8");
 }
 
-/** A fresh, empty output folder (R17): an existing non-empty folder or a link is refused. */
-export async function prepareOutFolder(out: string): Promise<void> {
+/** A fresh, empty output folder (R17): an existing non-empty folder or a link is refused. True when it was made here. */
+export async function prepareOutFolder(out: string): Promise<boolean> {
   const info = await lstat(out).catch(() => undefined);
   if (info?.isSymbolicLink()) throw new BadInputError(`--out ${out} is a symbolic link`, "Give a plain folder path.");
   if (info && !info.isDirectory()) throw new BadInputError(`--out ${out} exists and is not a folder`, "Give a new folder path.");
   if (info && (await readdir(out)).length > 0) throw new BadInputError(`--out ${out} is not empty`, "Give a new or empty folder.");
   await mkdir(out, { recursive: true, mode: 0o700 });
+  return !info;
 }

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from "node:fs";
-import { chmod, lstat, mkdir, rm, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, rm, rmdir, writeFile } from "node:fs/promises";
 import { basename, dirname, join, posix } from "node:path";
 import { PassThrough, type Writable } from "node:stream";
 import { createInterface } from "node:readline";
@@ -24,7 +24,7 @@ import { compareMetrics, compareSeries, type MetricRow, type SeriesDivergence, t
 import { compareEnvironments, type DriftRow, type HostFacts } from "./environment-drift.js";
 import { spearman } from "./rank-correlation.js";
 import { untaggedImageStream, checkImageArchive } from "./image-archive.js";
-import { openBundle, prepareOutFolder, type OpenBundle } from "./open-bundle.js";
+import { checkPlainTar, openBundle, prepareOutFolder, type OpenBundle } from "./open-bundle.js";
 
 export interface ReplayOptions {
   readonly bundle: string;
@@ -93,7 +93,18 @@ const MAX_METRIC_FILE_BYTES = 16 * 1024 * 1024;
  * come only from the reviewer's options, never from the bundle.
  */
 export async function replayBundle(options: ReplayOptions, deps: ReplayDeps): Promise<ReplayReport> {
-  await prepareOutFolder(options.out);
+  await checkPlainTar(options.bundle); // not a bundle: exit 2 before anything is made
+  const created = await prepareOutFolder(options.out);
+  try {
+    return await replayInto(options, deps);
+  } catch (error) {
+    // A failure before anything ran leaves nothing behind; logs of a run that did start stay.
+    if (created) await rmdir(options.out).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function replayInto(options: ReplayOptions, deps: ReplayDeps): Promise<ReplayReport> {
   const engine = await deps.docker.ping(); // exit 3 before any work when there is no engine
   deps.step(`verifying ${options.bundle}`);
   const opened = await openBundle(options.bundle, options.out);
