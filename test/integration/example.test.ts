@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
+import { copyFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { makeExampleRepo } from "../helpers/example-repo.js";
+import { EXAMPLE, makeExampleRepo } from "../helpers/example-repo.js";
 import { runMlx } from "../helpers/mlx.js";
 
 describe("the iris example, captured end to end", () => {
@@ -32,4 +32,19 @@ describe("the iris example, captured end to end", () => {
     expect(b.metrics.final).toEqual(a.metrics.final);
     expect(b.outputs[0].sha256).toBe(a.outputs[0].sha256);
   });
+
+  it("runs the example's 6-trial TPE search: every trial a run, ranked by accuracy, repeatable from the seed", async () => {
+    await using repo = await makeExampleRepo();
+    copyFileSync(join(EXAMPLE, "search.yaml"), join(repo.path, "search.yaml"));
+    const first = await runMlx(["capture", "--config", "search.yaml", "--json"], { cwd: repo.path });
+    expect(first.exitCode, String(first.stderr)).toBe(0);
+    const g = JSON.parse(String(first.stdout));
+    expect(g.trials).toHaveLength(6);
+    expect(g.trials.every((t: { status: string; metric: unknown }) => t.status === "succeeded" && typeof t.metric === "number")).toBe(true);
+    const top = Math.max(...g.trials.map((t: { metric: number }) => t.metric));
+    expect(g.best.metric).toBe(top);
+    expect(g.best.index).toBe(g.trials.findIndex((t: { metric: number }) => t.metric === top)); // ties: the lower index
+    const again = JSON.parse(String((await runMlx(["capture", "--config", "search.yaml", "--json"], { cwd: repo.path })).stdout));
+    expect(again.trials.map((t: { params: unknown; metric: unknown }) => [t.params, t.metric])).toEqual(g.trials.map((t: { params: unknown; metric: unknown }) => [t.params, t.metric]));
+  }, 120_000);
 });
