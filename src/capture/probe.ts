@@ -1,3 +1,4 @@
+import { access, constants } from "node:fs/promises";
 import { describeError } from "../errors.js";
 import type { Probed } from "../manifest/types.js";
 
@@ -24,7 +25,6 @@ export async function probe<T extends object>(what: string, timeoutMs: number, f
 
 /** Finds an executable on PATH without spawning anything; undefined when absent. */
 export async function findOnPath(name: string, pathVar = process.env["PATH"] ?? ""): Promise<string | undefined> {
-  const { access, constants } = await import("node:fs/promises");
   for (const dir of pathVar.split(":").filter(Boolean)) {
     const candidate = `${dir}/${name}`;
     try {

@@ -1,7 +1,6 @@
 // JSON Schema of a Group record (kind: Group), .mlx/groups/<id>/group.yaml.
-import { dateTime, nonNegInt, runId } from "./schema-parts.js";
+import { dateTime, metricValueOrNull, nonNegInt, runId } from "./schema-parts.js";
 
-const metricValue = { oneOf: [{ type: "number" }, { enum: ["NaN", "Infinity", "-Infinity"] }, { type: "null" }] } as const;
 
 export const groupSchema = {
   $schema: "http://json-schema.org/draft-07/schema#",
@@ -52,7 +51,7 @@ export const groupSchema = {
           params: { type: "object" },
           status: { enum: ["pending", "running", "succeeded", "failed", "interrupted", "not-found", "not-executable"] },
           exitCode: { type: ["integer", "null"] },
-          metric: metricValue,
+          metric: metricValueOrNull,
         },
       },
     },

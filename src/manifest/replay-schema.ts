@@ -1,6 +1,6 @@
 // JSON Schema of a Replay record (kind: Replay), written by `mlx replay` to its --out folder.
+import { metricValueOrNull } from "./schema-parts.js";
 
-const metricValue = { oneOf: [{ type: "number" }, { enum: ["NaN", "Infinity", "-Infinity"] }, { type: "null" }] } as const;
 
 export const replaySchema = {
   $schema: "http://json-schema.org/draft-07/schema#",
@@ -43,8 +43,8 @@ export const replaySchema = {
         additionalProperties: false,
         properties: {
           name: { type: "string" },
-          original: metricValue,
-          replay: metricValue,
+          original: metricValueOrNull,
+          replay: metricValueOrNull,
           absDiff: { type: ["number", "null"] },
           relDiff: { type: ["number", "null"] },
           verdict: { enum: ["same", "within", "diverged", "missing", "extra"] },
@@ -61,8 +61,8 @@ export const replaySchema = {
         properties: {
           name: { type: "string" },
           step: { type: "integer" },
-          original: metricValue,
-          replay: metricValue,
+          original: metricValueOrNull,
+          replay: metricValueOrNull,
           lengths: { type: "array", items: { type: "integer" } },
         },
       },

@@ -1,7 +1,7 @@
 // JSON Schema of the Run record (kind: Run). Every read and every write goes through it.
 // Written out to schema/run.schema.json at build time so it ships with the package.
 
-import { dateTime, nonNegInt, runId, sha256 } from "./schema-parts.js";
+import { dateTime, metricValue, nonNegInt, runId, sha256 } from "./schema-parts.js";
 
 const str = { type: "string" } as const;
 // A path recorded relative to the repository root: no absolute paths, no "..".
@@ -28,9 +28,6 @@ function probed(properties: Record<string, unknown>, required: string[]) {
   };
 }
 
-const metricValue = {
-  oneOf: [{ type: "number" }, { enum: ["NaN", "Infinity", "-Infinity"] }],
-} as const;
 
 const hashedFile = {
   type: "object",
