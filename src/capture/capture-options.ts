@@ -1,4 +1,5 @@
 import { BadInputError } from "../errors.js";
+import { FORBIDDEN_KEYS } from "../manifest/forbidden-keys.js";
 import { DEFAULT_ENV_ALLOWLIST } from "./redact.js";
 import { parseSeed, validateSeedValue } from "./seed.js";
 import type { RunConfig } from "./run-config.js";
@@ -99,7 +100,6 @@ function union(...lists: Array<readonly string[] | undefined>): string[] {
   return [...new Set(lists.flatMap((l) => l ?? []))];
 }
 
-const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
 /** `--param lr=0.01`: the value is read as JSON when it is JSON (numbers, booleans, lists), else kept as text. */
 export function parseParamAssignment(text: string): [string, unknown] {

@@ -1,11 +1,11 @@
 import { lstat } from "node:fs/promises";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import type { Writable } from "node:stream";
-import { BadInputError, describeError, EnvironmentError } from "../errors.js";
+import { describeError, EnvironmentError } from "../errors.js";
 import { createRunFolder, findRoot, newRunId } from "../manifest/run-folder.js";
 import { API_VERSION, type HashedPath, type Probed, type RunManifest, type RunStatus } from "../manifest/types.js";
 import type { CaptureOptions } from "./capture-options.js";
-import { hashPath, toRecordedPath } from "./hash-paths.js";
+import { hashPath, lexicalRecordedPath, toRecordedPath } from "./hash-paths.js";
 import { MetricsCollector } from "./metrics-collector.js";
 import { redactArgv, selectEnv } from "./redact.js";
 import { type ChildResult, exitCodeOf, startChild } from "./runner.js";
@@ -54,7 +54,7 @@ export const SERIES_FILE = "metrics.jsonl";
 export async function captureRun(options: CaptureOptions, deps: CaptureDeps): Promise<CaptureResult> {
   const { root, inGit } = await findRoot(options.cwd);
   const inputs = await Promise.all(options.inputs.map((p) => toRecordedPath(root, options.cwd, p, "--input")));
-  const outputs = options.outputs.map((p) => lexicalRecordedPath(root, options.cwd, p, "--output"));
+  const outputs = options.outputs.map((p) => lexicalRecordedPath(root, options.cwd, p, "--output", "Declare outputs inside the repository."));
   const pattern = options.metricPattern === null ? null : compileMetricPattern(options.metricPattern);
   const seed = options.seed ?? drawSeed();
   const createdAt = deps.now();
@@ -247,13 +247,4 @@ function spawnMessage(result: ChildResult, command: string): string {
   }
   if (error.isDirectory) return `cannot execute ${command}: it is a directory (EISDIR)`;
   return `cannot execute ${command}: ${error.code ?? error.message} (permission denied). Make it executable: chmod +x ${command}`;
-}
-
-/** An output path (it need not exist yet) relative to the root; outside the root is refused. */
-function lexicalRecordedPath(root: string, cwd: string, given: string, flag: string): string {
-  const rel = relative(root, resolve(cwd, given));
-  if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) {
-    throw new BadInputError(`${flag} ${given} is outside the repository root ${root}`, "Declare outputs inside the repository.");
-  }
-  return rel.split(sep).join("/");
 }

@@ -48,10 +48,8 @@ export const runConfigSchema = {
   },
 } as const;
 
+/** A single-run config (the CLI sends configs with param_space or kind: group to group-spec.ts first). */
 export function validateRunConfig(data: unknown, where: string): RunConfig {
-  if (data !== null && typeof data === "object" && ("param_space" in data || (data as { kind?: unknown }).kind === "group")) {
-    throw new BadInputError(`${where} describes a search group; this mlx captures single runs only`, "Give a run config (name, params, run, seed, inputs, outputs, metrics).");
-  }
   return validateAgainst<RunConfig>(runConfigSchema, data ?? {}, where, "Fix that field of the config file.");
 }
 

@@ -1,9 +1,9 @@
 import { parseAllDocuments } from "yaml";
 import { BadInputError } from "../errors.js";
+import { FORBIDDEN_KEYS } from "./forbidden-keys.js";
 
 export const MAX_YAML_BYTES = 1024 * 1024;
 export const MAX_FLOW_DEPTH = 64;
-const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
 /**
  * Parses YAML (or JSON, a subset) from an untrusted or hand-written file with the settings

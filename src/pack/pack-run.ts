@@ -2,9 +2,10 @@ import { createHash } from "node:crypto";
 import { constants, createWriteStream, type WriteStream } from "node:fs";
 import { access, lstat, mkdir, mkdtemp, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { PassThrough } from "node:stream";
 import { stringify } from "yaml";
+import { lexicalRecordedPath } from "../capture/hash-paths.js";
 import { fingerprintNodeModules } from "../capture/probe-deps.js";
 import { looksSecretFile } from "../capture/redact.js";
 import type { DockerClient } from "../docker/docker-client.js";
@@ -252,10 +253,9 @@ async function checkInputs(root: string, run: RunManifest): Promise<HashedFile[]
 }
 
 async function includedPath(root: string, cwd: string, given: string): Promise<string> {
-  const rel = relative(root, resolve(cwd, given));
-  if (!rel || rel.startsWith("..") || rel.startsWith(sep)) throw new BadInputError(`--include ${given} is outside the repository ${root}`, "Include files inside the repository only.");
+  const rel = lexicalRecordedPath(root, cwd, given, "--include", "Include files inside the repository only.");
   if (!(await lstat(join(root, rel)).catch(() => undefined))) throw new BadInputError(`--include ${given}: no such file or folder`, "Check the path.");
-  return rel.split(sep).join("/");
+  return rel;
 }
 
 async function includeEntries(root: string, rel: string): Promise<TarEntry[]> {

@@ -243,8 +243,10 @@ async function replayOneRun(run: RunManifest, out: string, opened: OpenBundle, i
   warnings.push(...collected.warnings);
 
   const outputs = await compareOutputs(run, mounts.outputs);
-  const comparison = compareMetrics(run.metrics?.final ?? {}, collected.final, withRecorded(options.tolerance, run), options.metrics);
-  const series = compareSeries(await readSeries(join(opened.folder, "records", "runs", run.id, run.metrics?.series ?? "metrics.jsonl")), await readSeries(join(out, "metrics.jsonl")), options.tolerance);
+  // One tolerance for the final values and the series: the reviewer's, over those recorded at capture.
+  const tolerance = withRecorded(options.tolerance, run);
+  const comparison = compareMetrics(run.metrics?.final ?? {}, collected.final, tolerance, options.metrics);
+  const series = compareSeries(await readSeries(join(opened.folder, "records", "runs", run.id, run.metrics?.series ?? "metrics.jsonl")), await readSeries(join(out, "metrics.jsonl")), tolerance);
   const originalExit = run.outcome?.exitCode ?? 0;
   if (result.oomKilled) warnings.push(`the container was OOM-killed (${result.exitCode}) at --memory ${options.memoryBytes} bytes`);
   if (result.exitCode !== originalExit) warnings.push(`the command exited ${result.exitCode}; the original exited ${originalExit}`);
