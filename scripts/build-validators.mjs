@@ -1,26 +1,26 @@
 // After tsc: compiles each JSON Schema to standalone validation code, one CommonJS file per schema in
-// dist/manifest/validators/ (required on first use: a capture loads only the Run validator), and
+// dist/record/validators/ (required on first use: a capture loads only the Run validator), and
 // writes the schemas into schema/ to ship with the package.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Ajv } from "ajv";
 import standalone from "ajv/dist/standalone/index.js";
 
 const dist = new URL("../dist/", import.meta.url);
-const { AJV_OPTIONS, precompiledName } = await import(new URL("manifest/validate.js", dist).href);
+const { AJV_OPTIONS, precompiledName } = await import(new URL("record/validate.js", dist).href);
 const schemas = [
-  (await import(new URL("manifest/run-schema.js", dist).href)).runSchema,
-  (await import(new URL("manifest/bundle-schema.js", dist).href)).bundleSchema,
-  (await import(new URL("manifest/replay-schema.js", dist).href)).replaySchema,
-  (await import(new URL("manifest/group-schema.js", dist).href)).groupSchema,
+  (await import(new URL("record/run-schema.js", dist).href)).runSchema,
+  (await import(new URL("record/bundle-schema.js", dist).href)).bundleSchema,
+  (await import(new URL("record/replay-schema.js", dist).href)).replaySchema,
+  (await import(new URL("record/group-schema.js", dist).href)).groupSchema,
   (await import(new URL("group/group-spec.js", dist).href)).groupSpecSchema,
   (await import(new URL("capture/run-config.js", dist).href)).runConfigSchema,
 ];
 
-mkdirSync(new URL("manifest/validators/", dist), { recursive: true });
+mkdirSync(new URL("record/validators/", dist), { recursive: true });
 mkdirSync(new URL("../schema/", import.meta.url), { recursive: true });
 for (const schema of schemas) {
   const name = precompiledName(schema.$id);
   const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true } });
-  writeFileSync(new URL(`manifest/validators/${name}.cjs`, dist), standalone(ajv, ajv.compile(schema)));
+  writeFileSync(new URL(`record/validators/${name}.cjs`, dist), standalone(ajv, ajv.compile(schema)));
   writeFileSync(new URL(`../schema/${name}.schema.json`, import.meta.url), JSON.stringify(schema, null, 2) + "\n");
 }

@@ -3,7 +3,7 @@
 // keeps pack and replay (and the externals they import) in chunks loaded only when used: without
 // it, esbuild hoists `import "dockerode"` to the top and every capture paid ~150 ms to load it.
 // Entry and chunks sit in dist/cli/ so that the URLs they compute from import.meta.url
-// (../sdk/preload.cjs, ../manifest/precompiled-validators.js, ../../package.json) resolve as they
+// (../sdk/preload.cjs, ../record/validators/*.cjs, ../../package.json) resolve as they
 // do from dist/cli/*.js.
 import { rmSync, readdirSync } from "node:fs";
 import { build } from "esbuild";

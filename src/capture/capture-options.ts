@@ -1,9 +1,9 @@
 import { BadInputError } from "../errors.js";
-import { FORBIDDEN_KEYS } from "../manifest/forbidden-keys.js";
-import { DEFAULT_ENV_ALLOWLIST } from "./redact.js";
+import { FORBIDDEN_KEYS } from "../record/forbidden-keys.js";
+import { DEFAULT_ENV_ALLOWLIST } from "../record/redact.js";
 import { parseSeed, validateSeedValue } from "./seed.js";
 import type { RunConfig } from "./run-config.js";
-import { DEFAULT_METRIC_PATTERN } from "./stdout-metrics.js";
+import { DEFAULT_METRIC_PATTERN } from "../metrics/stdout-metrics.js";
 
 /** What `mlx capture` needs, complete: the core never sees an undefined default. */
 export interface CaptureOptions {

@@ -2,15 +2,17 @@ import { lstat } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
 import type { Writable } from "node:stream";
 import { describeError, EnvironmentError } from "../errors.js";
-import { createRunFolder, findRoot, newRunId } from "../manifest/run-folder.js";
-import { API_VERSION, type HashedPath, type Probed, type RunManifest, type RunStatus } from "../manifest/types.js";
+import { createRunFolder, findRoot, newRunId } from "../record/run-folder.js";
+import { API_VERSION, type HashedPath, type Probed, type RunManifest, type RunStatus } from "../record/types.js";
 import type { CaptureOptions } from "./capture-options.js";
-import { hashPath, lexicalRecordedPath, toRecordedPath } from "./hash-paths.js";
-import { MetricsCollector } from "./metrics-collector.js";
-import { redactArgv, selectEnv } from "./redact.js";
+import { hashPath } from "../primitives/hash-paths.js";
+import { lexicalRecordedPath, toRecordedPath } from "../primitives/paths.js";
+import { MetricsCollector, SDK_METRICS_FILE, SERIES_FILE } from "../metrics/metrics-collector.js";
+import { redactArgv, selectEnv } from "../record/redact.js";
 import { type ChildResult, exitCodeOf, startChild } from "./runner.js";
 import { drawSeed } from "./seed.js";
-import { compileMetricPattern } from "./stdout-metrics.js";
+import { runEnvironment } from "../bundle/run-environment.js";
+import { compileMetricPattern } from "../metrics/stdout-metrics.js";
 
 export interface CaptureDeps {
   /** The child's output is echoed here (stdout, or stderr under --json). */
@@ -43,8 +45,6 @@ export interface CaptureResult {
 
 const PROBE_TIMEOUT_MS = 5000;
 const GIT_TIMEOUT_MS = 60_000;
-export const SDK_METRICS_FILE = "sdk-metrics.jsonl";
-export const SERIES_FILE = "metrics.jsonl";
 
 /**
  * Runs one command and records it. Everything that can be wrong with the input fails before the
@@ -84,7 +84,7 @@ export async function captureRun(options: CaptureOptions, deps: CaptureDeps): Pr
   const cwdRel = relative(root, options.cwd).split(sep).join("/") || ".";
   const probeHere = (): Promise<Probes> => runProbes(options, deps.env, root, inGit, cwdRel, folder, inputs);
   const probes = deps.sharedProbes ? deps.sharedProbes(folder, probeHere) : probeHere();
-  const { writeRun } = await import("../manifest/run-store.js");
+  const { writeRun } = await import("../record/run-store.js");
   const redaction = redactArgv(options.shell ? [options.argv.join(" ")] : options.argv);
   const manifest: RunManifest = {
     apiVersion: API_VERSION,
@@ -161,19 +161,8 @@ export async function captureRun(options: CaptureOptions, deps: CaptureDeps): Pr
 }
 
 function childEnv(options: CaptureOptions, deps: CaptureDeps, id: string, seed: number, metricsFile: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...deps.env,
-    MLX_RUN_ID: id,
-    MLX_SEED: String(seed),
-    MLX_PARAMS: JSON.stringify(options.params),
-    MLX_METRICS_FILE: metricsFile,
-    PYTHONHASHSEED: String(seed),
-  };
-  if (options.seedPreload) {
-    const existing = deps.env["NODE_OPTIONS"];
-    env["NODE_OPTIONS"] = `${existing ? existing + " " : ""}--require ${JSON.stringify(deps.preloadPath)}`;
-  }
-  return env;
+  const nodePreload = options.seedPreload ? deps.preloadPath : null;
+  return { ...deps.env, ...runEnvironment({ runId: id, seed, params: options.params, metricsFile, nodePreload, nodeOptions: deps.env["NODE_OPTIONS"] }) };
 }
 
 export interface Probes {
@@ -188,8 +177,8 @@ export interface Probes {
 
 async function runProbes(options: CaptureOptions, env: NodeJS.ProcessEnv, root: string, inGit: boolean, cwdRel: string, folder: string, inputs: string[]): Promise<Probes> {
   const [{ probe }, { probeSystem }, { probeGpus }, { probeGit }, { probeDependencies }, { probeRuntimes }] = await Promise.all([
-    import("./probe.js"), import("./probe-system.js"), import("./probe-gpu.js"), import("./probe-git.js"),
-    import("./probe-deps.js"), import("./probe-runtimes.js"),
+    import("../facts/probe.js"), import("../facts/probe-system.js"), import("../facts/probe-gpu.js"), import("../facts/probe-git.js"),
+    import("../facts/probe-deps.js"), import("../facts/probe-runtimes.js"),
   ]);
   const notGit: Probed<never> = { available: false, reason: `not a git repository (root taken as ${root})` };
   const [system, gpus, git, dependencies, runtimes, hashed] = await Promise.all([

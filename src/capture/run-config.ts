@@ -1,7 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { BadInputError } from "../errors.js";
-import { MAX_YAML_BYTES, parseYamlStrict } from "../manifest/parse-yaml.js";
-import { validateAgainst } from "../manifest/validate.js";
+import { MAX_YAML_BYTES, parseYamlStrict } from "../record/parse-yaml.js";
+import { validateAgainst } from "../record/validate.js";
 
 /** A run config file (`--config run.yaml`), after schema validation. */
 export interface RunConfig {

@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { constants } from "node:os";
 import { resolve } from "node:path";
 import type { Readable, Writable } from "node:stream";
+import { createTee } from "../primitives/tee.js";
+import { signalExitCode } from "../primitives/signals.js";
 
 export interface RunnerOptions {
   argv: readonly string[];
@@ -59,9 +60,10 @@ export function startChild(options: RunnerOptions): RunningChild {
   });
   const notes: string[] = [];
   const logs = [createLog(options.stdoutLog, notes), createLog(options.stderrLog, notes)];
-  const echoes = [new SafeSink(options.echoStdout), new SafeSink(options.echoStderr)];
+  const echoes = [options.echoStdout, options.echoStderr];
   const streams = [child.stdout, child.stderr];
-  streams.forEach((stream, i) => tee(stream, logs[i]!, echoes[i]!, i === 0 ? options.onStdout : undefined));
+  // An echo that fails (EPIPE under `mlx capture ... | head`) stops the echo, not the run.
+  streams.forEach((stream, i) => stream.pipe(createTee([{ stream: logs[i]!.stream, end: false }, { stream: echoes[i]!, end: false }], i === 0 ? options.onStdout : undefined)));
 
   let interruptedBy: NodeJS.Signals | undefined;
   let killTimer: NodeJS.Timeout | undefined;
@@ -116,7 +118,7 @@ export function startChild(options: RunnerOptions): RunningChild {
 /** The exit code a shell would give: the child's code, 128+N after signal N, 127 not found, 126 not executable. */
 export function exitCodeOf(result: ChildResult): number {
   if (result.spawnError) return result.spawnError.code === "ENOENT" ? 127 : 126;
-  if (result.signal) return 128 + (constants.signals[result.signal] ?? 0);
+  if (result.signal) return signalExitCode(result.signal);
   return result.exitCode ?? 0;
 }
 
@@ -138,7 +140,6 @@ function createLog(path: string, notes: string[]): Log {
     if (log.failed) return;
     log.failed = `${error.code ?? "error"} at ${path}`;
     notes.push(`incomplete log: ${log.failed}; the command was left running`);
-    log.stream.emit("drain"); // release a tee paused on this log: the child must never block on us
   });
   return log;
 }
@@ -148,39 +149,6 @@ function closeLog(log: Log): Promise<void> {
     if (log.failed || log.stream.destroyed) return resolve();
     log.stream.end(() => resolve());
     log.stream.once("error", () => resolve());
-  });
-}
-
-/** A terminal or pipe we echo to; an EPIPE (e.g. `mlx capture ... | head`) stops the echo, not the run. */
-class SafeSink {
-  private broken = false;
-  constructor(readonly stream: Writable) {
-    stream.on("error", () => {
-      this.broken = true;
-    });
-  }
-  write(chunk: Uint8Array, onDrain: () => void): boolean {
-    if (this.broken) return true;
-    const ok = this.stream.write(chunk);
-    if (!ok) this.stream.once("drain", onDrain);
-    return ok;
-  }
-}
-
-/** Copies every chunk to the log and the echo; pauses the child's pipe while either is full. */
-function tee(source: Readable, log: Log, echo: SafeSink, onChunk?: (chunk: Uint8Array) => void): void {
-  source.on("data", (chunk: Buffer) => {
-    onChunk?.(chunk);
-    let waiting = 0;
-    const resume = (): void => {
-      if (--waiting === 0) source.resume();
-    };
-    if (!log.failed && !log.stream.write(chunk)) {
-      waiting++;
-      log.stream.once("drain", resume);
-    }
-    if (!echo.write(chunk, resume)) waiting++;
-    if (waiting > 0) source.pause();
   });
 }
 

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { describeError } from "../errors.js";
-import { findRoot, runsFolder } from "../manifest/run-folder.js";
-import type { RunManifest } from "../manifest/types.js";
+import { findRoot, runsFolder } from "../record/run-folder.js";
+import type { RunManifest } from "../record/types.js";
 import type { CommandAction } from "./main.js";
 import { formatDuration, formatMetric, renderTable } from "./render-table.js";
 
@@ -28,7 +28,7 @@ interface RunRow {
 async function runLs(opts: { json: boolean; limit: string }): Promise<number> {
   const { root } = await findRoot(process.cwd());
   const limit = Math.max(1, Number.parseInt(opts.limit, 10) || 50);
-  const { listRunIds } = await import("../manifest/run-store.js"); // YAML and the schema load only when used
+  const { listRunIds } = await import("../record/run-store.js"); // YAML and the schema load only when used
   const ids = (await listRunIds(root)).slice(0, limit);
   const rows = await Promise.all(ids.map((id) => readRow(root, id)));
   const groups = await groupRows(root, limit);
@@ -61,7 +61,7 @@ async function runLs(opts: { json: boolean; limit: string }): Promise<number> {
 
 /** Search groups beside the runs: id, name, when, status, trials done, best metric. */
 async function groupRows(root: string, limit: number) {
-  const { groupsFolder, listGroupIds, readGroup } = await import("../manifest/group-store.js");
+  const { groupsFolder, listGroupIds, readGroup } = await import("../record/group-store.js");
   const ids = (await listGroupIds(root)).slice(0, limit);
   return Promise.all(ids.map(async (id) => {
     try {
@@ -75,7 +75,7 @@ async function groupRows(root: string, limit: number) {
 }
 
 async function readRow(root: string, id: string): Promise<RunRow> {
-  const { readRun } = await import("../manifest/run-store.js");
+  const { readRun } = await import("../record/run-store.js");
   let m: RunManifest;
   try {
     m = await readRun(`${runsFolder(root)}/${id}`);

@@ -6,6 +6,7 @@ import type { CommandAction } from "./main.js";
 import { Progress } from "./progress.js";
 import { formatBytes } from "./render-table.js";
 import { MLX_VERSION } from "./version.js";
+import { signalExitCode } from "../primitives/signals.js";
 
 interface RawPackOptions {
   output: string;
@@ -42,7 +43,7 @@ async function runPack(ref: string, raw: RawPackOptions): Promise<number> {
     progress.endLine();
     for (const path of temps) rmSync(path, { recursive: true, force: true });
     process.stderr.write(`mlx: pack interrupted (${signal}); temp files removed, no bundle written\n`);
-    process.exit(signal === "SIGINT" ? 130 : 143);
+    process.exit(signalExitCode(signal));
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);

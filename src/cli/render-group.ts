@@ -1,4 +1,4 @@
-import type { GroupManifest } from "../manifest/types.js";
+import type { GroupManifest } from "../record/types.js";
 import { formatMetric, renderTable } from "./render-table.js";
 
 /** A search's trials ranked by its metric (failed and unreported last), with the best named. */

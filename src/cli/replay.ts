@@ -8,6 +8,7 @@ import { collect } from "./collect.js";
 import type { CommandAction } from "./main.js";
 import { formatMetric, renderTable } from "./render-table.js";
 import { MLX_VERSION } from "./version.js";
+import { signalExitCode } from "../primitives/signals.js";
 
 interface RawReplayOptions {
   rtol?: string;
@@ -102,7 +103,7 @@ async function runReplay(bundleArg: string, raw: RawReplayOptions): Promise<numb
   );
   if (raw.json) process.stdout.write(JSON.stringify({ ...report, record: join(out, "replay.yaml") }, null, 2) + "\n");
   else process.stdout.write(renderReplay(report, out));
-  if (report.container.interruptedBy) return report.container.interruptedBy === "SIGINT" ? 130 : 143;
+  if (report.container.interruptedBy) return signalExitCode(report.container.interruptedBy as NodeJS.Signals);
   return report.verdict === "reproduced" ? 0 : 1;
 }
 

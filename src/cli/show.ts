@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { Command } from "commander";
-import { findRoot, runsFolder } from "../manifest/run-folder.js";
-import type { Probed, RunManifest } from "../manifest/types.js";
+import { findRoot, runsFolder } from "../record/run-folder.js";
+import type { Probed, RunManifest } from "../record/types.js";
 import type { CommandAction } from "./main.js";
 import { formatBytes, formatDuration, formatMetric } from "./render-table.js";
 
@@ -15,9 +15,9 @@ export function registerShow(program: Command, setAction: (action: CommandAction
 }
 
 async function runShow(ref: string, opts: { json: boolean }): Promise<number> {
-  const { readRun, resolveRunId } = await import("../manifest/run-store.js"); // loaded only when used
+  const { readRun, resolveRunId } = await import("../record/run-store.js"); // loaded only when used
   const { root } = await findRoot(process.cwd());
-  const groups = await import("../manifest/group-store.js");
+  const groups = await import("../record/group-store.js");
   // A group id (or a prefix only a group has) shows the search, its trials ranked.
   if (ref !== "latest" && (await groups.listGroupIds(root)).some((g) => g.startsWith(ref))) {
     const groupId = await groups.resolveGroupId(root, ref);

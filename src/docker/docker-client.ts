@@ -3,6 +3,7 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import Docker from "dockerode";
 import { BadInputError, EnvironmentError } from "../errors.js";
+import { LineSplitter } from "../primitives/line-splitter.js";
 import { dockerSocketPath } from "./engine-version.js";
 
 /** What pack and replay need from a Docker engine; DockerodeClient is the real one. */
@@ -230,7 +231,6 @@ function containerError(error: unknown): Error {
 function followStream(stream: NodeJS.ReadableStream, onEvent: (event: StreamEvent) => void): Promise<StreamEvent[]> {
   return new Promise((resolve, reject) => {
     const events: StreamEvent[] = [];
-    let pending = "";
     const take = (line: string): void => {
       if (!line.trim()) return;
       try {
@@ -241,14 +241,11 @@ function followStream(stream: NodeJS.ReadableStream, onEvent: (event: StreamEven
         events.push({ error: `unreadable engine message: ${line.slice(0, 200)}` });
       }
     };
-    stream.on("data", (chunk: Buffer) => {
-      pending += chunk.toString("utf8");
-      const lines = pending.split("\n");
-      pending = lines.pop() ?? "";
-      lines.forEach(take);
-    });
+    // Decoded across chunks: a build step's output may cut a UTF-8 character in two.
+    const splitter = new LineSplitter(take, { maxLineChars: 16 * 1024 * 1024 });
+    stream.on("data", (chunk: Buffer) => splitter.push(chunk));
     stream.on("end", () => {
-      take(pending);
+      splitter.end();
       resolve(events);
     });
     stream.on("error", (error: Error) => reject(unreachable(error)));

@@ -1,7 +1,7 @@
 import { commandFromConfig, parseParamsJson } from "../capture/capture-options.js";
 import { validateSeedValue } from "../capture/seed.js";
 import { BadInputError } from "../errors.js";
-import { validateAgainst } from "../manifest/validate.js";
+import { validateAgainst } from "../record/validate.js";
 import { type Distribution, checkDistribution, parseDistribution } from "./distribution.js";
 import { gridSize, MAX_GRID_POINTS, type Space } from "./samplers.js";
 

@@ -4,14 +4,15 @@ import { copyFile, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { type CaptureDeps, captureRun, type Probes } from "../capture/capture-run.js";
 import { BadInputError } from "../errors.js";
-import { createGroupFolder, writeGroup } from "../manifest/group-store.js";
-import { findRoot, newRunId } from "../manifest/run-folder.js";
-import type { GroupManifest, GroupTrial, MetricValue } from "../manifest/types.js";
+import { createGroupFolder, writeGroup } from "../record/group-store.js";
+import { findRoot, newRunId } from "../record/run-folder.js";
+import type { GroupManifest, GroupTrial } from "../record/types.js";
 import type { GroupSpec } from "./group-spec.js";
-import { prefixLines } from "./prefix-lines.js";
+import { prefixLines } from "../primitives/prefix-lines.js";
 import { seededRandom } from "./prng.js";
 import { gridParams, type Observation, type Params, randomParams } from "./samplers.js";
 import { tpeParams } from "./tpe.js";
+import { bestBy, scoreOf } from "../metrics/best-trial.js";
 
 export interface GroupDeps extends Omit<CaptureDeps, "echoStdout" | "echoStderr" | "interactive"> {
   stdout: Writable;
@@ -152,24 +153,12 @@ function sample(spec: GroupSpec, index: number, observed: Observation[]): Params
 
 /** Finished trials as a sampler sees them: higher is better, failures NaN. */
 function observations(spec: GroupSpec, trials: GroupTrial[]): Observation[] {
-  return trials.map((t) => ({ params: t.params as Params, score: scoreOf(t.metric, spec, t.status) }));
-}
-
-function scoreOf(metric: MetricValue | null, spec: GroupSpec, status: GroupTrial["status"]): number {
-  if (status !== "succeeded" || typeof metric !== "number") return NaN;
-  return spec.metric.direction === "maximize" ? metric : -metric;
+  return trials.map((t) => ({ params: t.params as Params, score: t.status === "succeeded" ? scoreOf(t.metric, spec.metric.direction) : NaN }));
 }
 
 /** The best finished trial: NaN is never best, ties go to the lower index (G14). */
 export function bestOf(trials: readonly GroupTrial[], spec: GroupSpec): GroupManifest["best"] {
-  let best: GroupManifest["best"] = null;
-  let bestScore = -Infinity;
-  for (const t of trials) {
-    const score = scoreOf(t.metric, spec, t.status);
-    if (Number.isFinite(score) && score > bestScore && t.runId) {
-      bestScore = score;
-      best = { index: t.index, runId: t.runId, metric: t.metric as number };
-    }
-  }
-  return best;
+  const finished = trials.filter((t) => t.status === "succeeded" && t.runId);
+  const best = bestBy(finished, (t) => t.metric, spec.metric.direction);
+  return best ? { index: best.index, runId: best.runId!, metric: best.metric as number } : null;
 }

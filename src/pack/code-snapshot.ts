@@ -1,13 +1,11 @@
 import { spawn } from "node:child_process";
-import { lstat, readdir, readlink } from "node:fs/promises";
-import { dirname, join, posix } from "node:path";
+import { dirname } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { x as extract } from "tar";
-import { gitMaybe } from "../capture/git.js";
-import { sha256File } from "../capture/hash-paths.js";
+import { gitMaybe } from "../facts/git.js";
+import { sha256File } from "../primitives/hash-paths.js";
 import { BadInputError } from "../errors.js";
-import type { GitInfo } from "../manifest/types.js";
-import { sortEntries, type TarEntry } from "./tar-writer.js";
+import type { GitInfo } from "../record/types.js";
 
 /**
  * Writes the code exactly as it ran into `dir`: the recorded commit, taken from git (never the
@@ -46,39 +44,4 @@ function run(cmd: string, args: string[], cwd: string, env: Record<string, strin
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("close", (code) => resolve({ code, stderr }));
   });
-}
-
-/**
- * Every file and symbolic link below `dir`, as tar entries named `prefix/relative`, sorted.
- * `keepLink` decides about each link's target (resolved inside `dir`); false refuses the pack.
- */
-export async function listTree(dir: string, prefix: string, keepLink: (rel: string, target: string) => boolean = () => true): Promise<TarEntry[]> {
-  const entries: TarEntry[] = [];
-  const walk = async (rel: string): Promise<void> => {
-    const names = (await readdir(join(dir, rel))).sort();
-    for (const name of names) {
-      const childRel = rel ? `${rel}/${name}` : name;
-      const path = join(dir, childRel);
-      const info = await lstat(path);
-      const entryName = `${prefix}/${childRel}`;
-      if (info.isDirectory()) await walk(childRel);
-      else if (info.isFile()) entries.push({ name: entryName, source: { kind: "file", path, sizeBytes: info.size }, mode: info.mode });
-      else if (info.isSymbolicLink()) {
-        const target = await readlink(path);
-        if (!keepLink(childRel, target)) {
-          throw new BadInputError(`${entryName} is a link to ${target}, outside the folder it belongs to`, "Replace the link with the file, or reinstall without links (npm ci).");
-        }
-        entries.push({ name: entryName, source: { kind: "symlink", target }, mode: 0o777 });
-      }
-    }
-  };
-  await walk("");
-  return sortEntries(entries);
-}
-
-/** A link stays inside its folder when its target, resolved from the link's place, does not climb out. */
-export function linkStaysInside(rel: string, target: string): boolean {
-  if (target.startsWith("/")) return false;
-  const resolved = posix.normalize(posix.join(posix.dirname(rel), target));
-  return resolved !== ".." && !resolved.startsWith("../");
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { containerWorkdir, renderDockerfile } from "./dockerfile.js";
+import { containerWorkdir } from "../bundle/image-layout.js";
+import { renderDockerfile } from "./dockerfile.js";
 
 const plan = {
   baseImage: "node:20.20.2-bookworm-slim",

@@ -1,10 +1,6 @@
 // The Dockerfile of a bundle: a pure function of the run record and the pack's choices.
 
-export const APP_DIR = "/app";
-export const PRELOAD_DIR = "/opt/mlx";
-export const PRELOAD_IN_IMAGE = `${PRELOAD_DIR}/preload.cjs`;
-/** The files of the preload, copied from dist/sdk/ into the build context's mlx/. */
-export const PRELOAD_FILES = ["preload.cjs", "seeded-random.cjs"];
+import { APP_DIR, containerWorkdir, PRELOAD_DIR } from "../bundle/image-layout.js";
 
 export interface DockerfilePlan {
   baseImage: string;
@@ -18,11 +14,6 @@ export interface DockerfilePlan {
   /** Declared input files, mounted by replay rather than copied into the image. */
   inputs: readonly string[];
   mlxVersion: string;
-}
-
-/** The working folder inside the container for a cwd relative to the repository root. */
-export function containerWorkdir(cwd: string): string {
-  return cwd === "." ? APP_DIR : `${APP_DIR}/${cwd}`;
 }
 
 export function renderDockerfile(plan: DockerfilePlan): string {

@@ -5,19 +5,22 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { PassThrough } from "node:stream";
 import { stringify } from "yaml";
-import { lexicalRecordedPath } from "../capture/hash-paths.js";
-import { fingerprintNodeModules } from "../capture/probe-deps.js";
-import { looksSecretFile } from "../capture/redact.js";
+import { lexicalRecordedPath, linkStaysInside } from "../primitives/paths.js";
+import { fingerprintNodeModules } from "../facts/probe-deps.js";
+import { looksSecretFile } from "../record/redact.js";
 import type { DockerClient } from "../docker/docker-client.js";
 import { BadInputError, EnvironmentError } from "../errors.js";
-import { findRoot, runsFolder } from "../manifest/run-folder.js";
-import { MANIFEST, readRun, resolveRunId } from "../manifest/run-store.js";
-import type { BundleManifest, HashedFile, RunManifest } from "../manifest/types.js";
-import { validateBundle } from "../manifest/validate.js";
-import { syncFolder, tempPathFor } from "../manifest/write-atomic.js";
-import { linkStaysInside, listTree, snapshotCode } from "./code-snapshot.js";
-import { containerWorkdir, PRELOAD_FILES, renderDockerfile } from "./dockerfile.js";
-import { MemberChangedError, sortEntries, type TarEntry, TarWriter, tarStreamOf } from "./tar-writer.js";
+import { findRoot, runsFolder } from "../record/run-folder.js";
+import { MANIFEST, readRun, resolveRunId } from "../record/run-store.js";
+import type { BundleManifest, HashedFile, RunManifest } from "../record/types.js";
+import { validateBundle } from "../record/validate.js";
+import { syncFolder, tempPathFor } from "../primitives/write-atomic.js";
+import { BUNDLE_MANIFEST, SUMS } from "../bundle/layout.js";
+import { listTree } from "../bundle/list-tree.js";
+import { snapshotCode } from "./code-snapshot.js";
+import { containerWorkdir, PRELOAD_FILES } from "../bundle/image-layout.js";
+import { renderDockerfile } from "./dockerfile.js";
+import { MemberChangedError, sortEntries, type TarEntry, TarWriter, tarStreamOf } from "../bundle/tar-writer.js";
 
 export interface PackOptions {
   readonly cwd: string;
@@ -54,8 +57,6 @@ export interface PackResult {
   warnings: string[];
 }
 
-export const BUNDLE_MANIFEST = "bundle.yaml";
-export const SUMS = "SHA256SUMS";
 
 /**
  * Freezes one run into bundle.tar: checks, builds the image from the code as it ran, saves it, and
@@ -181,7 +182,7 @@ interface PackTarget {
 
 /** A run id (or prefix, or latest), or a search group's id: its trials share one image. */
 async function resolveTarget(root: string, ref: string): Promise<PackTarget> {
-  const groups = await import("../manifest/group-store.js");
+  const groups = await import("../record/group-store.js");
   if (ref !== "latest" && (await groups.listGroupIds(root)).some((g) => g.startsWith(ref))) {
     const id = await groups.resolveGroupId(root, ref);
     const folder = join(groups.groupsFolder(root), id);

@@ -1,30 +1,34 @@
 import { createReadStream, createWriteStream } from "node:fs";
 import { chmod, lstat, mkdir, rm, rmdir, writeFile } from "node:fs/promises";
 import { basename, dirname, join, posix } from "node:path";
-import { PassThrough, type Writable } from "node:stream";
+import type { Writable } from "node:stream";
+import { createTee } from "../primitives/tee.js";
 import { createInterface } from "node:readline";
 import { stringify } from "yaml";
-import { findUnsafeEntries, hashPath } from "../capture/hash-paths.js";
-import { MetricsCollector } from "../capture/metrics-collector.js";
-import { probe } from "../capture/probe.js";
-import { probeGpus } from "../capture/probe-gpu.js";
-import { probeSystem } from "../capture/probe-system.js";
-import { DEFAULT_METRIC_PATTERN, compileMetricPattern } from "../capture/stdout-metrics.js";
+import { findUnsafeEntries, hashPath } from "../primitives/hash-paths.js";
+import { MetricsCollector, SDK_METRICS_FILE } from "../metrics/metrics-collector.js";
+import { probe } from "../facts/probe.js";
+import { probeGpus } from "../facts/probe-gpu.js";
+import { probeSystem } from "../facts/probe-system.js";
+import { DEFAULT_METRIC_PATTERN, compileMetricPattern } from "../metrics/stdout-metrics.js";
 import type { ContainerSpec, DockerClient } from "../docker/docker-client.js";
 import { BadInputError } from "../errors.js";
-import { readGroup } from "../manifest/group-store.js";
-import type { GroupManifest, MetricPoint, RunManifest } from "../manifest/types.js";
-import { prefixLines } from "../group/prefix-lines.js";
-import { validateReplay } from "../manifest/validate.js";
-import { writeFileAtomic } from "../manifest/write-atomic.js";
-import { linkStaysInside, listTree } from "../pack/code-snapshot.js";
-import { APP_DIR, containerWorkdir, PRELOAD_IN_IMAGE } from "../pack/dockerfile.js";
-import { sortEntries, type TarEntry, tarStreamOf } from "../pack/tar-writer.js";
-import { compareMetrics, compareSeries, type MetricRow, type SeriesDivergence, type Tolerance } from "./compare-metrics.js";
-import { compareEnvironments, type DriftRow, type HostFacts } from "./environment-drift.js";
+import { readGroup } from "../record/group-store.js";
+import type { GroupManifest, MetricPoint, RunManifest } from "../record/types.js";
+import { prefixLines } from "../primitives/prefix-lines.js";
+import { validateReplay } from "../record/validate.js";
+import { writeFileAtomic } from "../primitives/write-atomic.js";
+import { listTree } from "../bundle/list-tree.js";
+import { linkStaysInside } from "../primitives/paths.js";
+import { APP_DIR, containerWorkdir, MLX_DIR_IN_CONTAINER, PRELOAD_IN_IMAGE } from "../bundle/image-layout.js";
+import { runEnvironment } from "../bundle/run-environment.js";
+import { sortEntries, type TarEntry, tarStreamOf } from "../bundle/tar-writer.js";
+import { compareMetrics, compareSeries, type MetricRow, type SeriesDivergence, type Tolerance } from "../metrics/compare-metrics.js";
+import { compareEnvironments, type DriftRow, type HostFacts } from "../facts/environment-drift.js";
 import { spearman } from "./rank-correlation.js";
-import { untaggedImageStream, checkImageArchive } from "./image-archive.js";
-import { checkPlainTar, openBundle, prepareOutFolder, type OpenBundle } from "./open-bundle.js";
+import { bestBy } from "../metrics/best-trial.js";
+import { untaggedImageStream, checkImageArchive } from "../bundle/image-archive.js";
+import { checkPlainTar, openBundle, prepareOutFolder, type OpenBundle } from "../bundle/read-bundle.js";
 
 export interface ReplayOptions {
   readonly bundle: string;
@@ -84,7 +88,6 @@ export interface ReplayReport {
 }
 
 export const REPLAY_RECORD = "replay.yaml";
-const MLX_DIR_IN_CONTAINER = "/mlx";
 const MAX_METRIC_FILE_BYTES = 16 * 1024 * 1024;
 
 /**
@@ -178,9 +181,8 @@ function summarizeGroup(group: GroupManifest, indexes: number[], reports: Replay
     const row = reports[k]!.metrics.find((m) => m.name === metric.name);
     return { index, run: reports[k]!.run, verdict: reports[k]!.verdict, original: numberOrNull(row?.original), replay: numberOrNull(row?.replay) };
   });
-  const sign = metric.direction === "maximize" ? 1 : -1;
   const scored = trials.filter((t) => t.replay !== null);
-  const replayBest = scored.length > 0 ? scored.reduce((b, t) => (sign * t.replay! > sign * b.replay! ? t : b)).index : null;
+  const replayBest = bestBy(trials, (t) => t.replay, metric.direction)?.index ?? null;
   const best = group.best?.index ?? null;
   const stillBest = best === null || !indexes.includes(best) || scored.length < 2 ? null : replayBest === best;
   const paired = trials.filter((t) => t.original !== null && t.replay !== null);
@@ -205,8 +207,8 @@ async function replayOneRun(run: RunManifest, out: string, opened: OpenBundle, i
   await mkdir(logs, { recursive: true });
   const collector = new MetricsCollector(join(out, "metrics.jsonl"));
   const sink = collector.stdoutSink(compileMetricPattern(DEFAULT_METRIC_PATTERN));
-  const stdout = teeStream([deps.echoStdout, createWriteStream(join(logs, "stdout.log"))], (chunk) => sink.push(chunk));
-  const stderr = teeStream([deps.echoStderr, createWriteStream(join(logs, "stderr.log"))]);
+  const stdout = createTee([{ stream: deps.echoStdout, end: false }, { stream: createWriteStream(join(logs, "stdout.log")), end: true }], (chunk) => sink.push(chunk));
+  const stderr = createTee([{ stream: deps.echoStderr, end: false }, { stream: createWriteStream(join(logs, "stderr.log")), end: true }]);
   // The run's own recorded command and folder: for a group, each trial's own parameters.
   const argv = run.command.argv;
   const workdir = containerWorkdir(run.command.cwd);
@@ -232,7 +234,7 @@ async function replayOneRun(run: RunManifest, out: string, opened: OpenBundle, i
   stderr.end();
   sink.end();
 
-  await collector.readSdkFile(join(mounts.mlxDir, "sdk-metrics.jsonl"), "sdk-metrics.jsonl");
+  await collector.readSdkFile(join(mounts.mlxDir, SDK_METRICS_FILE), SDK_METRICS_FILE);
   const warnings: string[] = [];
   for (const [label, hostPath] of mounts.metricFiles) {
     const info = await lstat(hostPath).catch(() => undefined);
@@ -345,16 +347,9 @@ async function prepareMounts(opened: OpenBundle, run: RunManifest, out: string):
 
 /** The recorded environment (allowlisted at capture), seeds and params, as capture gave them. */
 function containerEnv(run: RunManifest): Record<string, string> {
-  return {
-    ...run.env.vars,
-    HOME: "/tmp",
-    MLX_RUN_ID: run.id,
-    MLX_SEED: String(run.seed.value),
-    PYTHONHASHSEED: String(run.seed.value),
-    MLX_PARAMS: JSON.stringify(run.params),
-    MLX_METRICS_FILE: `${MLX_DIR_IN_CONTAINER}/sdk-metrics.jsonl`,
-    ...(run.seed.preload ? { NODE_OPTIONS: `--require ${PRELOAD_IN_IMAGE}` } : {}),
-  };
+  const nodePreload = run.seed.preload ? PRELOAD_IN_IMAGE : null;
+  const metricsFile = `${MLX_DIR_IN_CONTAINER}/${SDK_METRICS_FILE}`;
+  return { ...run.env.vars, HOME: "/tmp", ...runEnvironment({ runId: run.id, seed: run.seed.value, params: run.params, metricsFile, nodePreload }) };
 }
 
 function withRecorded(tolerance: Tolerance, run: RunManifest): Tolerance {
@@ -407,18 +402,4 @@ async function readSeries(path: string): Promise<MetricPoint[]> {
     return points;
   }
   return points;
-}
-
-/** A writable that copies every chunk to each sink (errors in a sink never stop the run) and to `onChunk`. */
-function teeStream(sinks: Writable[], onChunk?: (chunk: Uint8Array) => void): PassThrough {
-  const tee = new PassThrough();
-  for (const s of sinks) s.on("error", () => undefined);
-  tee.on("data", (chunk: Buffer) => {
-    onChunk?.(chunk);
-    for (const s of sinks) if (s.writable) s.write(chunk);
-  });
-  tee.on("end", () => {
-    for (const s of sinks) if (s !== process.stdout && s !== process.stderr) s.end();
-  });
-  return tee;
 }

@@ -1,5 +1,5 @@
 import { BadInputError } from "../errors.js";
-import type { MetricValue } from "../manifest/types.js";
+import type { MetricValue } from "../record/types.js";
 import { parseMetricNumber } from "./metric-value.js";
 
 export interface LineMetrics {

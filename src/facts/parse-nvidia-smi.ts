@@ -1,4 +1,4 @@
-import type { GpuDevice, GpuInfo } from "../manifest/types.js";
+import type { GpuDevice, GpuInfo } from "../record/types.js";
 
 /** The query mlx runs: one CSV line per GPU. */
 export const NVIDIA_SMI_QUERY = [

@@ -1,4 +1,4 @@
-import type { RunManifest, SystemInfo, GpuInfo, Probed } from "../manifest/types.js";
+import type { RunManifest, SystemInfo, GpuInfo, Probed } from "../record/types.js";
 
 export interface DriftRow {
   what: string;

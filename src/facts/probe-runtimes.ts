@@ -3,7 +3,7 @@ import { readFile, realpath } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { describeError } from "../errors.js";
-import type { Runtimes } from "../manifest/types.js";
+import type { Runtimes } from "../record/types.js";
 import { probeEngineVersion } from "../docker/engine-version.js";
 import { findOnPath } from "./probe.js";
 

@@ -5,11 +5,12 @@ import { dirname, join, posix } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Parser, type ReadEntry } from "tar";
 import { BadInputError, EnvironmentError, MlxError } from "../errors.js";
-import { parseYamlStrict } from "../manifest/parse-yaml.js";
-import { readRun } from "../manifest/run-store.js";
-import type { BundleManifest, RunManifest } from "../manifest/types.js";
+import { parseYamlStrict } from "../record/parse-yaml.js";
+import { readRun } from "../record/run-store.js";
+import type { BundleManifest, RunManifest } from "../record/types.js";
 import { smallFilesCollector } from "./image-archive.js";
-import { validateBundle } from "../manifest/validate.js";
+import { validateBundle } from "../record/validate.js";
+import { BUNDLE_MANIFEST, IMAGE_ARCHIVE, SUMS } from "./layout.js";
 
 export const LIMITS = { entries: 100_000, depth: 64, nameBytes: 4096, totalBytes: 256 * 1024 ** 3 };
 
@@ -38,7 +39,7 @@ export async function openBundle(path: string, parent: string): Promise<OpenBund
   try {
     const { names, hashes, imageFiles } = await extractChecked(path, folder);
     const sums = await verifySums(folder, names, hashes);
-    const manifest = validateBundle(parseYamlStrict(await readMember(folder, "bundle.yaml"), "bundle.yaml"), "bundle.yaml");
+    const manifest = validateBundle(parseYamlStrict(await readMember(folder, BUNDLE_MANIFEST), BUNDLE_MANIFEST), BUNDLE_MANIFEST);
     const runs = await Promise.all(manifest.runs.map((id) => readRun(join(folder, "records", "runs", id))));
     for (const d of manifest.data) if (!sums.has(`data/${d.path}`)) throw new BadInputError(`bundle.yaml names data ${d.path}, which the bundle lacks`, "The bundle is corrupt; ask for a new one.");
     if (manifest.image.file && !sums.has(manifest.image.file)) throw new BadInputError(`bundle.yaml names ${manifest.image.file}, which the bundle lacks`, "The bundle is corrupt; ask for a new one.");
@@ -92,9 +93,9 @@ async function extractChecked(path: string, folder: string): Promise<{ names: st
     const out = createWriteStream(target, { flags: "wx", mode: (entry.mode ?? 0) & 0o111 ? 0o755 : 0o644, highWaterMark: 1 << 20 });
     entry.on("data", (chunk: Buffer) => {
       hash.update(chunk);
-      if (name === "image.tar") image.parser.write(chunk);
+      if (name === IMAGE_ARCHIVE) image.parser.write(chunk);
     });
-    if (name === "image.tar") entry.on("end", () => image.parser.end());
+    if (name === IMAGE_ARCHIVE) entry.on("end", () => image.parser.end());
     writes.push(
       pipeline(entry as unknown as NodeJS.ReadableStream, out).then(() => void hashes.set(name, hash.digest("hex"))),
     );
@@ -148,7 +149,7 @@ export function entryProblem(name: string, entry: Pick<ReadEntry, "type" | "mode
 
 /** Reads SHA256SUMS strictly and checks every extracted file against it: nothing unlisted, nothing missing. */
 async function verifySums(folder: string, members: string[], hashes: Map<string, string>): Promise<Map<string, string>> {
-  const text = await readMember(folder, "SHA256SUMS");
+  const text = await readMember(folder, SUMS);
   const sums = new Map<string, string>();
   text.split("\n").forEach((line, i) => {
     if (line === "" && i === text.split("\n").length - 1) return;
@@ -159,7 +160,7 @@ async function verifySums(folder: string, members: string[], hashes: Map<string,
     if (sums.has(name)) throw new BadInputError(`SHA256SUMS line ${i + 1} lists ${name} twice`, "The bundle is corrupt; ask for a new one.");
     sums.set(name, digest);
   });
-  const files = members.filter((m) => m !== "SHA256SUMS");
+  const files = members.filter((m) => m !== SUMS);
   for (const name of files) if (!sums.has(name)) throw new BadInputError(`bundle member ${name} is not in SHA256SUMS`, "Unlisted members are never used; the bundle was altered. Ask for a new one.");
   for (const name of sums.keys()) if (!files.includes(name)) throw new BadInputError(`SHA256SUMS lists ${name}, which the bundle lacks`, "The bundle is incomplete; ask for a new one.");
   for (const name of files) {

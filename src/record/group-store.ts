@@ -6,7 +6,7 @@ import { parseYamlStrict } from "./parse-yaml.js";
 import { listIds, resolveId } from "./run-store.js";
 import type { GroupManifest } from "./types.js";
 import { validateGroup } from "./validate.js";
-import { writeFileAtomic } from "./write-atomic.js";
+import { writeFileAtomic } from "../primitives/write-atomic.js";
 
 export const GROUP_FILE = "group.yaml";
 

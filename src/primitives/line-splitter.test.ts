@@ -4,7 +4,7 @@ import { LineSplitter } from "./line-splitter.js";
 function split(chunks: Array<string | Uint8Array>, max?: number): { lines: string[]; overlong: number } {
   const lines: string[] = [];
   let overlong = 0;
-  const s = new LineSplitter((l) => lines.push(l), max, () => overlong++);
+  const s = new LineSplitter((l) => lines.push(l), { maxLineChars: max, onOverlong: () => overlong++ });
   for (const c of chunks) s.push(typeof c === "string" ? Buffer.from(c) : c);
   s.end();
   return { lines, overlong };
@@ -28,5 +28,13 @@ describe("LineSplitter", () => {
 
   it("keeps invalid bytes as replacement characters", () => {
     expect(split([Uint8Array.from([0xff, 0xfe, 0x61, 0x0a])]).lines).toEqual(["\ufffd\ufffda"]);
+  });
+
+  it("in verbatim mode breaks at \\n only, keeps empty lines, and cuts an overlong line instead of dropping it", () => {
+    const lines: string[] = [];
+    const s = new LineSplitter((l) => lines.push(l), { maxLineChars: 4, verbatim: true });
+    for (const c of ["a\r b\n\n", "123456", "7\nz"]) s.push(Buffer.from(c));
+    s.end();
+    expect(lines).toEqual(["a\r b", "", "123456", "7", "z"]);
   });
 });

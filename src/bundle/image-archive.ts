@@ -4,7 +4,7 @@ import { pipeline } from "node:stream/promises";
 import { createReadStream } from "node:fs";
 import { Parser, type ReadEntry } from "tar";
 import { BadInputError } from "../errors.js";
-import { TarWriter } from "../pack/tar-writer.js";
+import { TarWriter } from "./tar-writer.js";
 
 const SMALL = 4 * 1024 * 1024;
 

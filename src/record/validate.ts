@@ -26,7 +26,7 @@ export const AJV_OPTIONS = { allErrors: true, strict: true, allowUnionTypes: tru
 const require = createRequire(import.meta.url);
 const compiled = new Map<object, Validator>();
 
-/** dist/manifest/validators/run.cjs for https://mlx.dev/schema/run.schema.json. */
+/** dist/record/validators/run.cjs for https://mlx.dev/schema/run.schema.json. */
 export function precompiledName(id: string): string {
   return id.replace(/^.*\/schema\//, "").replace(/\.schema\.json$/, "");
 }
@@ -35,8 +35,8 @@ function compile(schema: object & { $id?: string }): Validator {
   let validate = compiled.get(schema);
   if (validate) return validate;
   try {
-    // A URL of the same depth from dist/manifest/ and from the bundle's chunks in dist/cli/.
-    const file = fileURLToPath(new URL(`../manifest/validators/${precompiledName(schema.$id ?? "")}.cjs`, import.meta.url));
+    // A URL of the same depth from dist/record/ and from the bundle's chunks in dist/cli/.
+    const file = fileURLToPath(new URL(`../record/validators/${precompiledName(schema.$id ?? "")}.cjs`, import.meta.url));
     validate = (require(file) as { default?: Validator } & Validator).default ?? (require(file) as Validator);
   } catch {
     const { Ajv } = require("ajv") as typeof import("ajv");

@@ -1,9 +1,21 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { lstat, readdir, realpath } from "node:fs/promises";
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { lstat, readdir } from "node:fs/promises";
+import { join } from "node:path";
 import { BadInputError } from "../errors.js";
-import type { HashedFile, HashedPath } from "../manifest/types.js";
+
+/** A file by its path relative to the repository root (forward slashes), size and sha256. */
+export interface HashedFile {
+  path: string;
+  sizeBytes: number;
+  sha256: string;
+}
+
+/** A declared file or folder; a folder's sha256 is the digest of the list of every file below it. */
+export interface HashedPath extends HashedFile {
+  kind: "file" | "dir";
+  files?: HashedFile[];
+}
 
 /** sha256 of a file, streamed: memory stays flat whatever its size. */
 export function sha256File(path: string): Promise<string> {
@@ -18,30 +30,6 @@ export function sha256File(path: string): Promise<string> {
 
 export function sha256Text(data: string | Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
-}
-
-/** A path as recorded: relative to the root, forward slashes; refuses anything outside the root. */
-export async function toRecordedPath(root: string, cwd: string, given: string, flag: string): Promise<string> {
-  const absolute = resolve(cwd, given);
-  let real: string;
-  try {
-    real = await realpath(absolute);
-  } catch (error) {
-    throw new BadInputError(`${flag} ${given}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or folder" : (error as Error).message}`, "Check the path; it is resolved from the current folder.", { cause: error });
-  }
-  return insideRoot(await realpath(root), real, `${flag} ${given}`, "Declare files inside the repository (a bundle stores them by their path in it).");
-}
-
-/** A path that need not exist yet (an output, say), relative to the root by its text; outside the root is refused. */
-export function lexicalRecordedPath(root: string, cwd: string, given: string, flag: string, hint: string): string {
-  return insideRoot(root, resolve(cwd, given), `${flag} ${given}`, hint);
-}
-
-/** `absolute` relative to `root` with forward slashes, or exit 2 when it is the root itself or outside it. */
-function insideRoot(root: string, absolute: string, what: string, hint: string): string {
-  const rel = relative(root, absolute);
-  if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) throw new BadInputError(`${what} is outside the repository root ${root}`, hint);
-  return rel.split(sep).join("/");
 }
 
 /** Hashes a declared file or folder (every file below it, sorted); symbolic links are not followed. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { MetricPoint } from "../manifest/types.js";
+import type { MetricPoint } from "../record/types.js";
 import { compareMetrics, compareSeries, DEFAULT_TOLERANCE } from "./compare-metrics.js";
 
 describe("compareMetrics", () => {

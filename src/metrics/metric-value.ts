@@ -1,4 +1,4 @@
-import type { MetricValue } from "../manifest/types.js";
+import type { MetricValue } from "../record/types.js";
 
 /**
  * The one rule for non-finite metrics: NaN and +-Infinity are kept, spelled as the strings

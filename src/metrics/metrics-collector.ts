@@ -1,10 +1,15 @@
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
-import type { MetricPoint, MetricValue } from "../manifest/types.js";
-import { LineSplitter } from "./line-splitter.js";
+import type { MetricPoint, MetricValue } from "../record/types.js";
+import { LineSplitter } from "../primitives/line-splitter.js";
 import { metricValueOf } from "./metric-value.js";
 import { parseMetricLine } from "./stdout-metrics.js";
+
+/** The file the SDK appends to (MLX_METRICS_FILE), in the run folder or the container's /mlx. */
+export const SDK_METRICS_FILE = "sdk-metrics.jsonl";
+/** Every point of every metric, one JSON line each, in the record folder. */
+export const SERIES_FILE = "metrics.jsonl";
 
 export const MAX_METRIC_NAMES = 1000;
 export const MAX_METRIC_NAME_CHARS = 200;
@@ -54,8 +59,7 @@ export class MetricsCollector {
         const time = clock();
         for (const { name, value } of values) this.add({ name, value, ...(step === undefined ? {} : { step }), time, source: "stdout" });
       },
-      1024 * 1024,
-      () => this.warnings.add("stdout lines over 1 MiB were not parsed for metrics (they are in the log)"),
+      { onOverlong: () => this.warnings.add("stdout lines over 1 MiB were not parsed for metrics (they are in the log)") },
     );
   }
 
@@ -88,7 +92,7 @@ export class MetricsCollector {
     }
     let data: unknown;
     try {
-      const { parseYamlStrict } = await import("../manifest/parse-yaml.js"); // YAML loads only when needed
+      const { parseYamlStrict } = await import("../record/parse-yaml.js"); // YAML loads only when needed
       data = parseYamlStrict(text, label);
     } catch (error) {
       this.warnings.add(`metrics file ${label} was not read: ${(error as Error).message}`);

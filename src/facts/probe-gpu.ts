@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import type { GpuInfo } from "../manifest/types.js";
+import type { GpuInfo } from "../record/types.js";
 import { gpuInfoFrom, NVIDIA_SMI_QUERY } from "./parse-nvidia-smi.js";
 import { findOnPath } from "./probe.js";
 

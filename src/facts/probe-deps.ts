@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { Dependencies, Lockfile, Probed } from "../manifest/types.js";
-import { sha256File, sha256Text } from "./hash-paths.js";
+import type { Dependencies, Lockfile, Probed } from "../record/types.js";
+import { sha256File, sha256Text } from "../primitives/hash-paths.js";
 import { probe } from "./probe.js";
 
 export const LOCKFILE_NAMES = [

@@ -6,7 +6,7 @@ import { parseYamlStrict } from "./parse-yaml.js";
 import { runsFolder } from "./run-folder.js";
 import type { RunManifest } from "./types.js";
 import { validateRun } from "./validate.js";
-import { writeFileAtomic } from "./write-atomic.js";
+import { writeFileAtomic } from "../primitives/write-atomic.js";
 
 export const MANIFEST = "manifest.yaml";
 

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import os from "node:os";
-import type { SystemInfo } from "../manifest/types.js";
+import type { SystemInfo } from "../record/types.js";
 
 /** Parses /etc/os-release (KEY="value" lines) into its PRETTY_NAME, or NAME VERSION. */
 export function parseOsRelease(text: string): string | undefined {

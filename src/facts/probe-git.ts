@@ -1,10 +1,10 @@
 import { copyFile, lstat, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { GitExcluded, GitInfo } from "../manifest/types.js";
+import type { GitExcluded, GitInfo } from "../record/types.js";
 import { git, gitMaybe, gitToFile } from "./git.js";
-import { sha256File } from "./hash-paths.js";
-import { looksSecretFile, stripCredentials } from "./redact.js";
+import { sha256File } from "../primitives/hash-paths.js";
+import { looksSecretFile, stripCredentials } from "../record/redact.js";
 
 export const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 export const PATCH_FILE = "git.patch";

@@ -1,4 +1,4 @@
-import type { MetricPoint, MetricValue } from "../manifest/types.js";
+import type { MetricPoint, MetricValue } from "../record/types.js";
 
 export interface Tolerance {
   rtol: number;

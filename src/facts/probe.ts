@@ -1,6 +1,6 @@
 import { access, constants } from "node:fs/promises";
 import { describeError } from "../errors.js";
-import type { Probed } from "../manifest/types.js";
+import type { Probed } from "../record/types.js";
 
 /**
  * Runs a probe with a time limit. A probe that throws or is too slow becomes
