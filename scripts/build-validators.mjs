@@ -1,6 +1,7 @@
 // After tsc: compiles each JSON Schema to standalone validation code, one CommonJS file per schema in
 // dist/record/validators/ (required on first use: a capture loads only the Run validator), and
-// writes the schemas into schema/ to ship with the package.
+// writes the schemas into schema/ to ship with the package. The schemas are TypeBox values: plain JSON
+// Schema objects whose only extras are symbol keys, which neither ajv nor JSON.stringify reads.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Ajv } from "ajv";
 import standalone from "ajv/dist/standalone/index.js";

@@ -1,4 +1,6 @@
-import type { MetricPoint, MetricValue } from "../record/types.js";
+import type { MetricPoint, MetricRow, MetricValue, SeriesDivergence } from "../record/types.js";
+
+export type { MetricRow, SeriesDivergence };
 
 export interface Tolerance {
   rtol: number;
@@ -11,17 +13,7 @@ export interface Tolerance {
 
 export const DEFAULT_TOLERANCE: Tolerance = { rtol: 1e-6, atol: 0, perMetric: {}, explicit: false };
 
-export type RowVerdict = "same" | "within" | "diverged" | "missing" | "extra";
-
-export interface MetricRow {
-  name: string;
-  original: MetricValue | null;
-  replay: MetricValue | null;
-  absDiff: number | null;
-  relDiff: number | null;
-  verdict: RowVerdict;
-  reason?: string;
-}
+export type RowVerdict = MetricRow["verdict"];
 
 export interface Comparison {
   rows: MetricRow[];
@@ -69,17 +61,12 @@ function compareOne(name: string, a: MetricValue | null, b: MetricValue | null, 
     : { ...row, ...diffs, verdict: "diverged", reason: `beyond atol ${atol} + rtol ${rtol}` };
 }
 
-export interface SeriesDivergence {
-  name: string;
-  step: number;
-  original: MetricValue;
-  replay: MetricValue;
-  /** Steps each run reported, when they differ in number. */
-  lengths?: [number, number];
-}
-
 /** For each metric with steps in both runs: the first step whose values do not agree. */
-export function compareSeries(original: readonly MetricPoint[], replay: readonly MetricPoint[], tolerance: Tolerance = DEFAULT_TOLERANCE): SeriesDivergence[] {
+export function compareSeries(
+  original: readonly MetricPoint[],
+  replay: readonly MetricPoint[],
+  tolerance: Tolerance = DEFAULT_TOLERANCE,
+): SeriesDivergence[] {
   const byStep = (points: readonly MetricPoint[]): Map<string, Map<number, MetricValue>> => {
     const out = new Map<string, Map<number, MetricValue>>();
     for (const p of points) if (p.step !== undefined) (out.get(p.name) ?? out.set(p.name, new Map()).get(p.name)!).set(p.step, p.value);

@@ -1,71 +1,57 @@
-// JSON Schema of a Group record (kind: Group), .mlx/groups/<id>/group.yaml.
-import { dateTime, metricValueOrNull, nonNegInt, runId } from "./schema-parts.js";
+// JSON Schema of a Group record (kind: Group), .mlx/groups/<id>/group.yaml: a search and its trials.
+// types.ts derives GroupManifest and GroupTrial from it.
+import * as Type from "@sinclair/typebox/type";
+import {
+  API_VERSION,
+  DRAFT_07,
+  RUN_STATUSES,
+  anyObject,
+  closed,
+  dateTime,
+  dict,
+  metricValueOrNull,
+  nonNegInt,
+  ofTypes,
+  runId,
+  seedValue,
+  stringEnum,
+} from "./schema-parts.js";
 
+export const groupTrialSchema = closed({
+  index: nonNegInt,
+  runId: Type.Union([runId, Type.Null()]),
+  seed: seedValue,
+  params: anyObject(),
+  status: stringEnum(["pending", ...RUN_STATUSES]),
+  exitCode: ofTypes(["integer", "null"]),
+  metric: Type.Union(metricValueOrNull.anyOf, {
+    description: "The objective metric's final value; null when the trial did not report it.",
+  }),
+});
 
-export const groupSchema = {
-  $schema: "http://json-schema.org/draft-07/schema#",
-  $id: "https://mlx.dev/schema/group.schema.json",
-  title: "mlx Group record",
-  type: "object",
-  required: ["apiVersion", "kind", "id", "name", "createdAt", "mlxVersion", "status", "spec", "trials", "best", "warnings"],
-  additionalProperties: false,
-  properties: {
-    apiVersion: { const: "mlx/v1" },
-    kind: { const: "Group" },
+export const groupSchema = closed(
+  {
+    apiVersion: Type.Literal(API_VERSION),
+    kind: Type.Literal("Group"),
     id: runId,
-    name: { type: "string" },
+    name: Type.String(),
     createdAt: dateTime,
-    mlxVersion: { type: "string" },
-    status: { enum: ["running", "succeeded", "failed", "interrupted"] },
-    spec: {
-      type: "object",
-      required: ["sampler", "seed", "numTrials", "concurrency", "metric", "paramSpace", "params", "argv", "paramsAs"],
-      additionalProperties: false,
-      properties: {
-        sampler: { enum: ["grid", "random", "tpe"] },
-        seed: { type: "integer", minimum: 0, maximum: 4294967295 },
-        numTrials: { type: "integer", minimum: 1 },
-        concurrency: { type: "integer", minimum: 1 },
-        metric: {
-          type: "object",
-          required: ["name", "direction"],
-          additionalProperties: false,
-          properties: { name: { type: "string" }, direction: { enum: ["maximize", "minimize"] } },
-        },
-        paramSpace: { type: "object", additionalProperties: { type: "string" } },
-        params: { type: "object" },
-        argv: { type: "array", minItems: 1, items: { type: "string" } },
-        paramsAs: { enum: ["env", "flags"] },
-      },
-    },
-    trials: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["index", "runId", "seed", "params", "status", "exitCode", "metric"],
-        additionalProperties: false,
-        properties: {
-          index: nonNegInt,
-          runId: { oneOf: [runId, { type: "null" }] },
-          seed: { type: "integer", minimum: 0, maximum: 4294967295 },
-          params: { type: "object" },
-          status: { enum: ["pending", "running", "succeeded", "failed", "interrupted", "not-found", "not-executable"] },
-          exitCode: { type: ["integer", "null"] },
-          metric: metricValueOrNull,
-        },
-      },
-    },
-    best: {
-      oneOf: [
-        { type: "null" },
-        {
-          type: "object",
-          required: ["index", "runId", "metric"],
-          additionalProperties: false,
-          properties: { index: nonNegInt, runId, metric: { type: "number" } },
-        },
-      ],
-    },
-    warnings: { type: "array", items: { type: "string" } },
+    mlxVersion: Type.String(),
+    status: stringEnum(["running", "succeeded", "failed", "interrupted"]),
+    spec: closed({
+      sampler: stringEnum(["grid", "random", "tpe"]),
+      seed: seedValue,
+      numTrials: Type.Integer({ minimum: 1 }),
+      concurrency: Type.Integer({ minimum: 1 }),
+      metric: closed({ name: Type.String(), direction: stringEnum(["maximize", "minimize"]) }),
+      paramSpace: dict(Type.String()),
+      params: anyObject(),
+      argv: Type.Array(Type.String(), { minItems: 1 }),
+      paramsAs: stringEnum(["env", "flags"]),
+    }),
+    trials: Type.Array(groupTrialSchema),
+    best: Type.Union([Type.Null(), closed({ index: nonNegInt, runId, metric: Type.Number() })]),
+    warnings: Type.Array(Type.String()),
   },
-} as const;
+  { $schema: DRAFT_07, $id: "https://mlx.dev/schema/group.schema.json", title: "mlx Group record" },
+);

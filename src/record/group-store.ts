@@ -31,7 +31,9 @@ export async function writeGroup(folder: string, manifest: GroupManifest): Promi
 export async function readGroup(folder: string): Promise<GroupManifest> {
   const where = join(folder, GROUP_FILE);
   const text = await readFile(where, "utf8").catch((error: unknown) => {
-    throw new BadInputError(`cannot read ${where}: ${(error as Error).message}`, "Run `mlx ls` to see the groups that exist.", { cause: error });
+    throw new BadInputError(`cannot read ${where}: ${(error as Error).message}`, "Run `mlx ls` to see the groups that exist.", {
+      cause: error,
+    });
   });
   return validateGroup(parseYamlStrict(text, where), where);
 }

@@ -6,16 +6,19 @@ export const MAX_YAML_BYTES = 1024 * 1024;
 export const MAX_FLOW_DEPTH = 64;
 
 /**
- * Parses YAML (or JSON, a subset) from an untrusted or hand-written file with the settings
- * RELIABILITY.md G01-G05 asks for: one document, YAML 1.2 core schema, unique keys, an alias cap,
- * warnings as errors, no prototype keys. Errors name the file, line and column.
+ * Parses YAML (or JSON, a subset) from an untrusted or hand-written file, strictly: one document,
+ * YAML 1.2 core schema (no `yes` as true), unique keys, an alias cap (no billion laughs), flow
+ * nesting capped (deep nesting crashed V8), warnings as errors, no prototype keys. Errors name the file, line and column.
  */
 export function parseYamlStrict(text: string, where: string): unknown {
   if (Buffer.byteLength(text) > MAX_YAML_BYTES) {
     throw new BadInputError(`${where}: larger than ${MAX_YAML_BYTES} bytes`, "Records and configs are small; check the file.");
   }
   if (/^%YAML\s+1\.[01]\b/m.test(text)) {
-    throw new BadInputError(`${where}: %YAML 1.1 is not accepted (its booleans and octals change values)`, "Remove the %YAML directive; mlx reads YAML 1.2.");
+    throw new BadInputError(
+      `${where}: %YAML 1.1 is not accepted (its booleans and octals change values)`,
+      "Remove the %YAML directive; mlx reads YAML 1.2.",
+    );
   }
   const depth = flowDepth(text);
   if (depth > MAX_FLOW_DEPTH) {

@@ -30,7 +30,11 @@ describe("redactArgv", () => {
   it.each([
     [["node", "train.js", "--api-key", "sk-FAKE", "--lr", "0.1"], ["node", "train.js", "--api-key", "***", "--lr", "0.1"], [3]],
     [["node", "t.js", "--wandb-key=wk_FAKE"], ["node", "t.js", "--wandb-key=***"], [2]],
-    [["python", "t.py", "--token", "abc", "--password=x"], ["python", "t.py", "--token", "***", "--password=***"], [3, 4]],
+    [
+      ["python", "t.py", "--token", "abc", "--password=x"],
+      ["python", "t.py", "--token", "***", "--password=***"],
+      [3, 4],
+    ],
     [["curl", "https://alice:pw@host/x"], ["curl", "***"], [1]],
     [["node", "t.js", "--key-size", "--lr", "1"], ["node", "t.js", "--key-size", "--lr", "1"], []],
     [["node", "t.js", "a b", "", "é"], ["node", "t.js", "a b", "", "é"], []],

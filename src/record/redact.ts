@@ -1,16 +1,28 @@
-// Secrets never reach disk (RELIABILITY C13-C16). An allowlist decides which variables are kept
+// Secrets never reach disk (see docs/threat-model.md). An allowlist decides which variables are kept
 // (as Sacred does); these patterns only refuse values that look secret even when asked for.
 
 export const REDACTED = "***";
 
 /** Variables kept by default: they change results and are never secrets. */
 export const DEFAULT_ENV_ALLOWLIST = [
-  "NODE_ENV", "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "CUBLAS_WORKSPACE_CONFIG",
-  "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_CPP_MIN_LOG_LEVEL",
-  "TF_ENABLE_ONEDNN_OPTS", "TF_DETERMINISTIC_OPS", "PYTORCH_CUDA_ALLOC_CONF", "TZ", "LANG", "LC_ALL",
+  "NODE_ENV",
+  "CUDA_VISIBLE_DEVICES",
+  "NVIDIA_VISIBLE_DEVICES",
+  "CUBLAS_WORKSPACE_CONFIG",
+  "OMP_NUM_THREADS",
+  "MKL_NUM_THREADS",
+  "OPENBLAS_NUM_THREADS",
+  "TF_CPP_MIN_LOG_LEVEL",
+  "TF_ENABLE_ONEDNN_OPTS",
+  "TF_DETERMINISTIC_OPS",
+  "PYTORCH_CUDA_ALLOC_CONF",
+  "TZ",
+  "LANG",
+  "LC_ALL",
 ] as const;
 
-const SECRET_NAME = /(SECRET|TOKEN|PASSW(OR)?D|PASSPHRASE|CREDENTIAL|API_?KEY|ACCESS_?KEY|PRIVATE|AUTH|SESSION|COOKIE|_KEY$|^KEY$|DSN|DATABASE_URL|_PROXY$)/i;
+const SECRET_NAME =
+  /(SECRET|TOKEN|PASSW(OR)?D|PASSPHRASE|CREDENTIAL|API_?KEY|ACCESS_?KEY|PRIVATE|AUTH|SESSION|COOKIE|_KEY$|^KEY$|DSN|DATABASE_URL|_PROXY$)/i;
 const SECRET_VALUE = [
   /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i, // scheme://user:password@host
   /\b(ghp|gho|ghu|ghs|ghr|github_pat)_[A-Za-z0-9_]{4,}/,
@@ -79,8 +91,26 @@ export function stripCredentials(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, "$1");
 }
 
-/** Untracked files that are left out of the git patch unless asked for (C16). */
+/** File names that hold secrets by custom: keys, tokens, credentials. */
+const SECRET_FILE = new RegExp(
+  "^(" +
+    [
+      "\\.env(\\..*)?",
+      "\\.npmrc",
+      "\\.pypirc",
+      "\\.netrc",
+      "id_(rsa|dsa|ecdsa|ed25519)(\\.pub)?",
+      ".*\\.(pem|key|p12|pfx|jks|keystore)",
+      "credentials(\\.json)?",
+      ".*service[-_]?account.*\\.json",
+      "gcp.*\\.json",
+      ".*secret.*",
+    ].join("|") +
+    ")$",
+  "i",
+);
+
+/** Untracked files that are left out of the git patch unless asked for. */
 export function looksSecretFile(path: string): boolean {
-  const name = path.split("/").pop() ?? path;
-  return /^(\.env(\..*)?|\.npmrc|\.pypirc|\.netrc|id_(rsa|dsa|ecdsa|ed25519)(\.pub)?|.*\.(pem|key|p12|pfx|jks|keystore)|credentials(\.json)?|.*service[-_]?account.*\.json|gcp.*\.json|.*secret.*)$/i.test(name);
+  return SECRET_FILE.test(path.split("/").pop() ?? path);
 }

@@ -1,127 +1,86 @@
-// JSON Schema of a Replay record (kind: Replay), written by `mlx replay` to its --out folder.
-import { metricValueOrNull } from "./schema-parts.js";
+// JSON Schema of a Replay record (kind: Replay), written by `mlx replay` to its --out folder as replay.yaml.
+// types.ts derives ReplayReport and its row types from it.
+import * as Type from "@sinclair/typebox/type";
+import { API_VERSION, DRAFT_07, closed, metricValue, metricValueOrNull, ofTypes, stringEnum } from "./schema-parts.js";
 
+const str = Type.String();
+const verdict = stringEnum(["reproduced", "diverged"]);
 
-export const replaySchema = {
-  $schema: "http://json-schema.org/draft-07/schema#",
-  $id: "https://mlx.dev/schema/replay.schema.json",
-  title: "mlx Replay record",
-  type: "object",
-  required: ["apiVersion", "kind", "createdAt", "mlxVersion", "bundle", "run", "verdict", "container", "metrics", "series", "outputs", "drift", "warnings"],
-  additionalProperties: false,
-  properties: {
-    apiVersion: { const: "mlx/v1" },
-    kind: { const: "Replay" },
-    createdAt: { type: "string" },
-    mlxVersion: { type: "string" },
-    bundle: {
-      type: "object",
-      required: ["path", "imageId"],
-      additionalProperties: false,
-      properties: { path: { type: "string" }, imageId: { type: "string" } },
-    },
-    run: { type: "string" },
-    verdict: { enum: ["reproduced", "diverged"] },
-    container: {
-      type: "object",
-      required: ["exitCode", "originalExitCode", "oomKilled", "durationMs"],
-      additionalProperties: false,
-      properties: {
-        exitCode: { type: "integer" },
-        originalExitCode: { type: "integer" },
-        oomKilled: { type: "boolean" },
-        durationMs: { type: "number" },
-        interruptedBy: { type: "string" },
-        containerId: { type: "string" },
-      },
-    },
-    metrics: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["name", "original", "replay", "absDiff", "relDiff", "verdict"],
-        additionalProperties: false,
-        properties: {
-          name: { type: "string" },
-          original: metricValueOrNull,
-          replay: metricValueOrNull,
-          absDiff: { type: ["number", "null"] },
-          relDiff: { type: ["number", "null"] },
-          verdict: { enum: ["same", "within", "diverged", "missing", "extra"] },
-          reason: { type: "string" },
-        },
-      },
-    },
-    series: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["name", "step", "original", "replay"],
-        additionalProperties: false,
-        properties: {
-          name: { type: "string" },
-          step: { type: "integer" },
-          original: metricValueOrNull,
-          replay: metricValueOrNull,
-          lengths: { type: "array", items: { type: "integer" } },
-        },
-      },
-    },
-    outputs: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["path", "original", "replay", "verdict"],
-        additionalProperties: false,
-        properties: {
-          path: { type: "string" },
-          original: { type: "string" },
-          replay: { type: ["string", "null"] },
-          verdict: { enum: ["same", "different", "missing", "unsafe"] },
-          reason: { type: "string" },
-        },
-      },
-    },
-    drift: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["what", "original", "replay", "same"],
-        additionalProperties: false,
-        properties: { what: { type: "string" }, original: { type: "string" }, replay: { type: "string" }, same: { type: "boolean" } },
-      },
-    },
-    warnings: { type: "array", items: { type: "string" } },
-    group: {
-      type: "object",
-      required: ["id", "metric", "trials", "best", "spearman"],
-      additionalProperties: false,
-      properties: {
-        id: { type: "string" },
-        metric: { type: "string" },
-        trials: {
-          type: "array",
-          items: {
-            type: "object",
-            required: ["index", "run", "verdict", "original", "replay"],
-            additionalProperties: false,
-            properties: {
-              index: { type: "integer", minimum: 0 },
-              run: { type: "string" },
-              verdict: { enum: ["reproduced", "diverged"] },
-              original: { type: ["number", "null"] },
-              replay: { type: ["number", "null"] },
-            },
-          },
-        },
-        best: {
-          type: "object",
-          required: ["original", "replay", "stillBest"],
-          additionalProperties: false,
-          properties: { original: { type: ["integer", "null"] }, replay: { type: ["integer", "null"] }, stillBest: { type: ["boolean", "null"] } },
-        },
-        spearman: { type: ["number", "null"] },
-      },
-    },
+/** One metric, original against replay. */
+export const metricRowSchema = closed({
+  name: str,
+  original: metricValueOrNull,
+  replay: metricValueOrNull,
+  absDiff: ofTypes(["number", "null"]),
+  relDiff: ofTypes(["number", "null"]),
+  verdict: stringEnum(["same", "within", "diverged", "missing", "extra"]),
+  reason: Type.Optional(str),
+});
+
+/** A series' first step whose values do not agree. */
+export const seriesDivergenceSchema = closed({
+  name: str,
+  step: Type.Integer(),
+  original: metricValue,
+  replay: metricValue,
+  lengths: Type.Optional(
+    Type.Tuple([Type.Integer(), Type.Integer()], { description: "Steps each run reported, when they differ in number." }),
+  ),
+});
+
+/** A declared output, original digest against replay's. */
+export const outputRowSchema = closed({
+  path: str,
+  original: str,
+  replay: ofTypes(["string", "null"]),
+  verdict: stringEnum(["same", "different", "missing", "unsafe"]),
+  reason: Type.Optional(str),
+});
+
+/** One fact of the two hosts side by side. */
+export const driftRowSchema = closed({ what: str, original: str, replay: str, same: Type.Boolean() });
+
+/** One trial of a group bundle: its objective in the original and in the replay. */
+export const trialSummarySchema = closed({
+  index: Type.Integer({ minimum: 0 }),
+  run: str,
+  verdict,
+  original: ofTypes(["number", "null"]),
+  replay: ofTypes(["number", "null"]),
+});
+
+/** For a group bundle: each replayed trial's objective, and whether the best trial is still the best. */
+export const groupSummarySchema = closed({
+  id: str,
+  metric: str,
+  trials: Type.Array(trialSummarySchema),
+  best: closed({ original: ofTypes(["integer", "null"]), replay: ofTypes(["integer", "null"]), stillBest: ofTypes(["boolean", "null"]) }),
+  spearman: ofTypes(["number", "null"]),
+});
+
+export const replaySchema = closed(
+  {
+    apiVersion: Type.Literal(API_VERSION),
+    kind: Type.Literal("Replay"),
+    createdAt: str,
+    mlxVersion: str,
+    bundle: closed({ path: str, imageId: str }),
+    run: str,
+    verdict,
+    container: closed({
+      exitCode: Type.Integer(),
+      originalExitCode: Type.Integer(),
+      oomKilled: Type.Boolean(),
+      durationMs: Type.Number(),
+      interruptedBy: Type.Optional(str),
+      containerId: Type.Optional(str),
+    }),
+    metrics: Type.Array(metricRowSchema),
+    series: Type.Array(seriesDivergenceSchema),
+    outputs: Type.Array(outputRowSchema),
+    drift: Type.Array(driftRowSchema),
+    warnings: Type.Array(str),
+    group: Type.Optional(groupSummarySchema),
   },
-} as const;
+  { $schema: DRAFT_07, $id: "https://mlx.dev/schema/replay.schema.json", title: "mlx Replay record" },
+);

@@ -29,15 +29,19 @@ export async function createRunFolder(root: string, id: string): Promise<string>
   return folder;
 }
 
-
 /** The repository root (nearest folder with .git), or the working folder outside git. */
 export async function findRoot(cwd: string): Promise<{ root: string; inGit: boolean }> {
   let dir = resolve(cwd);
   for (;;) {
-    if (await stat(join(dir, ".git")).then(() => true, () => false)) return { root: dir, inGit: true };
+    if (
+      await stat(join(dir, ".git")).then(
+        () => true,
+        () => false,
+      )
+    )
+      return { root: dir, inGit: true };
     const parent = dirname(dir);
     if (parent === dir) return { root: resolve(cwd), inGit: false };
     dir = parent;
   }
 }
-

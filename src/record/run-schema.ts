@@ -1,235 +1,162 @@
-// JSON Schema of the Run record (kind: Run). Every read and every write goes through it.
+// JSON Schema of the Run record (kind: Run), .mlx/runs/<id>/manifest.yaml. Every read and every write goes
+// through it, and types.ts derives the TypeScript types from it: a new field goes in here first.
 // Written out to schema/run.schema.json at build time so it ships with the package.
+import * as Type from "@sinclair/typebox/type";
+import {
+  API_VERSION,
+  DRAFT_07,
+  RUN_STATUSES,
+  anyObject,
+  closed,
+  dateTime,
+  dict,
+  metricValue,
+  nonNegInt,
+  ofTypes,
+  runId,
+  seedValue,
+  sha256,
+  stringEnum,
+  toleranceMap,
+} from "./schema-parts.js";
 
-import { dateTime, metricValue, nonNegInt, runId, sha256 } from "./schema-parts.js";
+const str = Type.String();
+const opt = Type.Optional;
 
-const str = { type: "string" } as const;
-// A path recorded relative to the repository root: no absolute paths, no "..".
-const relPath = { type: "string", pattern: "^(?!/)(?!.*(^|/)\\.\\.(/|$)).+$" } as const;
-
-const unavailable = {
-  type: "object",
-  required: ["available", "reason"],
-  additionalProperties: false,
-  properties: { available: { const: false }, reason: str },
-} as const;
-
-function probed(properties: Record<string, unknown>, required: string[]) {
-  return {
-    oneOf: [
-      {
-        type: "object",
-        required: ["available", ...required],
-        additionalProperties: false,
-        properties: { available: { const: true }, ...properties },
-      },
-      unavailable,
-    ],
-  };
+/** A path recorded relative to the repository root: no absolute paths, no "..". */
+function relPath(options: Type.StringOptions = {}): Type.TString {
+  return Type.String({ ...options, pattern: "^(?!/)(?!.*(^|/)\\.\\.(/|$)).+$" });
 }
 
+const unavailable = closed({ available: Type.Literal(false), reason: str });
 
-const hashedFile = {
-  type: "object",
-  required: ["path", "sizeBytes", "sha256"],
-  additionalProperties: false,
-  properties: { path: relPath, sizeBytes: nonNegInt, sha256 },
-} as const;
+/** A probe either answers or says why it could not; it never aborts a run. */
+function probed<T extends Type.TProperties>(answer: Type.TObject<T>) {
+  return Type.Union([closed({ available: Type.Literal(true), ...answer.properties }), unavailable]);
+}
 
-const hashedPath = {
-  type: "object",
-  required: ["path", "kind", "sizeBytes", "sha256"],
-  additionalProperties: false,
-  properties: {
-    path: relPath,
-    kind: { enum: ["file", "dir"] },
-    sizeBytes: nonNegInt,
-    sha256,
-    files: { type: "array", items: hashedFile },
-  },
-} as const;
+export const hashedFileSchema = closed({
+  path: relPath({ description: "Relative to the repository root, with forward slashes." }),
+  sizeBytes: nonNegInt,
+  sha256,
+});
 
-export const runSchema = {
-  $schema: "http://json-schema.org/draft-07/schema#",
-  $id: "https://mlx.dev/schema/run.schema.json",
-  title: "mlx Run record",
-  type: "object",
-  required: [
-    "apiVersion", "kind", "id", "tags", "status", "createdAt", "mlxVersion",
-    "command", "params", "seed", "env", "inputs", "outputs", "logs", "warnings",
-  ],
-  additionalProperties: false,
-  properties: {
-    apiVersion: { const: "mlx/v1" },
-    kind: { const: "Run" },
+export const hashedPathSchema = closed({
+  path: relPath({ description: "Relative to the repository root, with forward slashes." }),
+  kind: stringEnum(["file", "dir"]),
+  sizeBytes: nonNegInt,
+  sha256,
+  files: opt(Type.Array(hashedFileSchema, { description: "For a folder: every file below it; sha256 above is the digest of this list." })),
+});
+
+export const systemInfoSchema = closed({
+  os: str,
+  distro: str,
+  release: str,
+  kernel: str,
+  arch: str,
+  cpu: closed({ model: str, cores: nonNegInt, physicalCores: opt(nonNegInt) }),
+  memoryBytes: nonNegInt,
+});
+
+export const gpuDeviceSchema = closed({ index: nonNegInt, name: str, uuid: opt(str), memoryMiB: nonNegInt });
+
+export const gpuInfoSchema = closed({ devices: Type.Array(gpuDeviceSchema), driver: opt(str), cuda: opt(str) });
+
+export const runtimesSchema = closed({
+  node: opt(str),
+  npm: opt(str),
+  python: opt(str),
+  docker: opt(str),
+  missing: opt(dict(str, { description: "Why a runtime is missing, by name." })),
+});
+
+export const lockfileSchema = closed({
+  path: relPath({ description: "Relative to the repository root, with forward slashes." }),
+  sizeBytes: nonNegInt,
+  sha256,
+  copy: relPath({ description: "The copy inside the record folder." }),
+});
+
+export const dependenciesSchema = closed({
+  lockfiles: Type.Array(lockfileSchema),
+  nodeModules: probed(closed({ count: nonNegInt, fingerprint: sha256, source: str })),
+});
+
+export const gitExcludedSchema = closed({
+  path: relPath(),
+  reason: stringEnum(["too-large", "looks-secret"]),
+  sizeBytes: opt(nonNegInt),
+  sha256: opt(sha256),
+});
+
+export const gitInfoSchema = closed({
+  commit: ofTypes(["string", "null"], { pattern: "^[0-9a-f]{40,64}$" }),
+  branch: ofTypes(["string", "null"]),
+  remote: ofTypes(["string", "null"]),
+  dirty: Type.Boolean(),
+  patch: Type.Union([Type.Null(), closed({ file: relPath(), sha256, sizeBytes: nonNegInt })], {
+    description: "The patch from `commit` (or the empty tree) to the working tree, untracked files included.",
+  }),
+  excluded: Type.Array(gitExcludedSchema),
+});
+
+export const outcomeSchema = closed({
+  exitCode: Type.Integer({ minimum: 0, maximum: 255 }),
+  signal: ofTypes(["string", "null"]),
+  source: stringEnum(["child", "mlx"], {
+    description: "Who decided the exit code: the command itself, or mlx when the command never started.",
+  }),
+  endedAt: dateTime,
+  durationMs: Type.Number({ minimum: 0 }),
+  interruptedBy: opt(str),
+  notes: Type.Array(str),
+});
+
+/** One line of metrics.jsonl. */
+export const metricPointSchema = closed({
+  name: str,
+  value: metricValue,
+  step: opt(Type.Integer()),
+  time: Type.Number({ description: "Milliseconds since the epoch." }),
+  source: stringEnum(["sdk", "stdout", "file"]),
+});
+
+export const runSchema = closed(
+  {
+    apiVersion: Type.Literal(API_VERSION),
+    kind: Type.Literal("Run"),
     id: runId,
-    name: { type: "string", pattern: "^[^\\n]{0,200}$" },
-    tags: { type: "array", items: { type: "string", pattern: "^[^\\n]{0,200}$" } },
-    status: { enum: ["running", "succeeded", "failed", "interrupted", "not-found", "not-executable"] },
+    name: opt(Type.String({ pattern: "^[^\\n]{0,200}$" })),
+    tags: Type.Array(Type.String({ pattern: "^[^\\n]{0,200}$" })),
+    status: stringEnum(RUN_STATUSES),
     createdAt: dateTime,
     mlxVersion: str,
-    command: {
-      type: "object",
-      required: ["argv", "redactedArgs", "shell", "cwd"],
-      additionalProperties: false,
-      properties: {
-        argv: { type: "array", minItems: 1, items: str },
-        redactedArgs: { type: "array", items: nonNegInt },
-        shell: { type: "boolean" },
-        cwd: { anyOf: [{ const: "." }, relPath] },
-        pid: nonNegInt,
-      },
-    },
-    params: { type: "object" },
-    seed: {
-      type: "object",
-      required: ["value", "source", "preload"],
-      additionalProperties: false,
-      properties: {
-        value: { type: "integer", minimum: 0, maximum: 4294967295 },
-        source: { enum: ["given", "drawn"] },
-        preload: { type: "boolean" },
-      },
-    },
-    env: {
-      type: "object",
-      required: ["vars", "refused"],
-      additionalProperties: false,
-      properties: {
-        vars: { type: "object", additionalProperties: str },
-        refused: { type: "array", items: str },
-      },
-    },
-    system: probed(
-      {
-        os: str, distro: str, release: str, kernel: str, arch: str,
-        cpu: {
-          type: "object",
-          required: ["model", "cores"],
-          additionalProperties: false,
-          properties: { model: str, cores: nonNegInt, physicalCores: nonNegInt },
-        },
-        memoryBytes: nonNegInt,
-      },
-      ["os", "distro", "release", "kernel", "arch", "cpu", "memoryBytes"],
-    ),
-    gpus: probed(
-      {
-        devices: {
-          type: "array",
-          items: {
-            type: "object",
-            required: ["index", "name", "memoryMiB"],
-            additionalProperties: false,
-            properties: { index: nonNegInt, name: str, uuid: str, memoryMiB: nonNegInt },
-          },
-        },
-        driver: str,
-        cuda: str,
-      },
-      ["devices"],
-    ),
-    runtimes: {
-      type: "object",
-      additionalProperties: false,
-      properties: {
-        node: str, npm: str, python: str, docker: str,
-        missing: { type: "object", additionalProperties: str },
-      },
-    },
-    dependencies: {
-      type: "object",
-      required: ["lockfiles", "nodeModules"],
-      additionalProperties: false,
-      properties: {
-        lockfiles: {
-          type: "array",
-          items: {
-            type: "object",
-            required: ["path", "sizeBytes", "sha256", "copy"],
-            additionalProperties: false,
-            properties: { path: relPath, sizeBytes: nonNegInt, sha256, copy: relPath },
-          },
-        },
-        nodeModules: probed({ count: nonNegInt, fingerprint: sha256, source: str }, ["count", "fingerprint", "source"]),
-      },
-    },
-    git: probed(
-      {
-        commit: { type: ["string", "null"], pattern: "^[0-9a-f]{40,64}$" },
-        branch: { type: ["string", "null"] },
-        remote: { type: ["string", "null"] },
-        dirty: { type: "boolean" },
-        patch: {
-          oneOf: [
-            { type: "null" },
-            {
-              type: "object",
-              required: ["file", "sha256", "sizeBytes"],
-              additionalProperties: false,
-              properties: { file: relPath, sha256, sizeBytes: nonNegInt },
-            },
-          ],
-        },
-        excluded: {
-          type: "array",
-          items: {
-            type: "object",
-            required: ["path", "reason"],
-            additionalProperties: false,
-            properties: { path: relPath, reason: { enum: ["too-large", "looks-secret"] }, sizeBytes: nonNegInt, sha256 },
-          },
-        },
-      },
-      ["commit", "branch", "remote", "dirty", "patch", "excluded"],
-    ),
-    inputs: { type: "array", items: hashedPath },
-    outputs: { type: "array", items: hashedPath },
-    outcome: {
-      type: "object",
-      required: ["exitCode", "signal", "source", "endedAt", "durationMs", "notes"],
-      additionalProperties: false,
-      properties: {
-        exitCode: { type: "integer", minimum: 0, maximum: 255 },
-        signal: { type: ["string", "null"] },
-        source: { enum: ["child", "mlx"] },
-        endedAt: dateTime,
-        durationMs: { type: "number", minimum: 0 },
-        interruptedBy: str,
-        notes: { type: "array", items: str },
-      },
-    },
-    logs: {
-      type: "object",
-      required: ["stdout", "stderr"],
-      additionalProperties: false,
-      properties: { stdout: relPath, stderr: relPath },
-    },
-    metrics: {
-      type: "object",
-      required: ["final", "series", "points", "files"],
-      additionalProperties: false,
-      properties: {
-        final: { type: "object", additionalProperties: metricValue },
-        series: relPath,
-        points: nonNegInt,
-        files: { type: "array", items: relPath },
-      },
-    },
-    tolerances: {
-      type: "object",
-      additionalProperties: {
-        type: "object",
-        additionalProperties: false,
-        properties: { rtol: { type: "number", minimum: 0 }, atol: { type: "number", minimum: 0 } },
-      },
-    },
-    group: {
-      type: "object",
-      required: ["id", "trial"],
-      additionalProperties: false,
-      properties: { id: runId, trial: nonNegInt },
-    },
-    warnings: { type: "array", items: str },
+    command: closed({
+      argv: Type.Array(str, { minItems: 1 }),
+      redactedArgs: Type.Array(nonNegInt, { description: 'Positions in argv whose value was replaced by "***".' }),
+      shell: Type.Boolean(),
+      cwd: Type.Union([Type.Literal("."), relPath()], {
+        description: 'The working directory relative to the repository root ("." at the root).',
+      }),
+      pid: opt(nonNegInt),
+    }),
+    params: anyObject(),
+    seed: closed({ value: seedValue, source: stringEnum(["given", "drawn"]), preload: Type.Boolean() }),
+    env: closed({ vars: dict(str), refused: Type.Array(str) }),
+    system: opt(probed(systemInfoSchema)),
+    gpus: opt(probed(gpuInfoSchema)),
+    runtimes: opt(runtimesSchema),
+    dependencies: opt(dependenciesSchema),
+    git: opt(probed(gitInfoSchema)),
+    inputs: Type.Array(hashedPathSchema),
+    outputs: Type.Array(hashedPathSchema),
+    outcome: opt(outcomeSchema),
+    logs: closed({ stdout: relPath(), stderr: relPath() }),
+    metrics: opt(closed({ final: dict(metricValue), series: relPath(), points: nonNegInt, files: Type.Array(relPath()) })),
+    tolerances: opt(toleranceMap({ description: "Declared per-metric tolerances, for replay." })),
+    group: opt(closed({ id: runId, trial: nonNegInt }, { description: "Set on the trials of a search group." })),
+    warnings: Type.Array(str),
   },
-} as const;
+  { $schema: DRAFT_07, $id: "https://mlx.dev/schema/run.schema.json", title: "mlx Run record" },
+);

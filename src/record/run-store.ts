@@ -12,9 +12,31 @@ export const MANIFEST = "manifest.yaml";
 
 /** The order a reader meets a record in: what ran, on what, from which code and data, what came out. */
 const RUN_KEY_ORDER: ReadonlyArray<keyof RunManifest> = [
-  "apiVersion", "kind", "id", "name", "tags", "status", "createdAt", "mlxVersion",
-  "command", "params", "seed", "env", "system", "gpus", "runtimes", "dependencies", "git",
-  "inputs", "outputs", "outcome", "logs", "metrics", "tolerances", "group", "warnings",
+  "apiVersion",
+  "kind",
+  "id",
+  "name",
+  "tags",
+  "status",
+  "createdAt",
+  "mlxVersion",
+  "command",
+  "params",
+  "seed",
+  "env",
+  "system",
+  "gpus",
+  "runtimes",
+  "dependencies",
+  "git",
+  "inputs",
+  "outputs",
+  "outcome",
+  "logs",
+  "metrics",
+  "tolerances",
+  "group",
+  "warnings",
 ];
 
 /** Validates, then writes manifest.yaml atomically, its keys in one fixed order. */
@@ -31,7 +53,9 @@ export async function readRun(folder: string): Promise<RunManifest> {
   try {
     text = await readFile(where, "utf8");
   } catch (error) {
-    throw new BadInputError(`cannot read ${where}: ${(error as Error).message}`, "Run `mlx ls` to see the runs that exist.", { cause: error });
+    throw new BadInputError(`cannot read ${where}: ${(error as Error).message}`, "Run `mlx ls` to see the runs that exist.", {
+      cause: error,
+    });
   }
   return validateRun(parseYamlStrict(text, where), where);
 }
@@ -40,7 +64,11 @@ export async function readRun(folder: string): Promise<RunManifest> {
 export async function listIds(folder: string): Promise<string[]> {
   try {
     const entries = await readdir(folder, { withFileTypes: true });
-    return entries.filter((e) => e.isDirectory() && !e.name.startsWith(".")).map((e) => e.name).sort().reverse();
+    return entries
+      .filter((e) => e.isDirectory() && !e.name.startsWith("."))
+      .map((e) => e.name)
+      .sort()
+      .reverse();
   } catch {
     return [];
   }
@@ -50,7 +78,10 @@ export async function listIds(folder: string): Promise<string[]> {
 export async function resolveId(folder: string, ref: string, what: "run" | "group"): Promise<string> {
   const ids = await listIds(folder);
   if (ids.length === 0) {
-    throw new BadInputError(`no ${what}s recorded under ${folder}`, what === "run" ? "Capture one first: mlx capture -- <command>" : "Run a search first: mlx capture --config search.yaml");
+    throw new BadInputError(
+      `no ${what}s recorded under ${folder}`,
+      what === "run" ? "Capture one first: mlx capture -- <command>" : "Run a search first: mlx capture --config search.yaml",
+    );
   }
   const match = ref === "latest" ? [ids[0]!] : ids.includes(ref) ? [ref] : ids.filter((id) => id.startsWith(ref));
   if (match.length === 1) return match[0]!;

@@ -1,220 +1,73 @@
-// The Run record, as written to .mlx/runs/<id>/manifest.yaml. run-schema.ts validates the same shape;
-// a new field goes into the schema before it is written.
+// The record types, derived from their JSON Schemas (run-schema.ts, bundle-schema.ts, group-schema.ts,
+// replay-schema.ts): a shape is written once, as a schema, and a new field goes into the schema first.
+// Only types leave this file, apart from API_VERSION.
+import type { Static } from "@sinclair/typebox/type";
+import type { bundleSchema } from "./bundle-schema.js";
+import type { groupSchema, groupTrialSchema } from "./group-schema.js";
+import type {
+  driftRowSchema,
+  groupSummarySchema,
+  metricRowSchema,
+  outputRowSchema,
+  replaySchema,
+  seriesDivergenceSchema,
+  trialSummarySchema,
+} from "./replay-schema.js";
+import type {
+  dependenciesSchema,
+  gitExcludedSchema,
+  gitInfoSchema,
+  gpuDeviceSchema,
+  gpuInfoSchema,
+  hashedFileSchema,
+  hashedPathSchema,
+  lockfileSchema,
+  metricPointSchema,
+  outcomeSchema,
+  runSchema,
+  runtimesSchema,
+  systemInfoSchema,
+} from "./run-schema.js";
+import type { RUN_STATUSES, metricValue } from "./schema-parts.js";
 
-export const API_VERSION = "mlx/v1";
+export { API_VERSION } from "./schema-parts.js";
 
-/** A probe either answers or says why it could not; it never aborts a run. */
+/** A probe either answers or says why it could not; it never aborts a run. (The shape of run-schema.ts's probed().) */
 export type Probed<T> = ({ available: true } & T) | { available: false; reason: string };
 
 /** A metric value: a finite number, or one of three strings for the non-finite ones (YAML and JSON lack them). */
-export type MetricValue = number | "NaN" | "Infinity" | "-Infinity";
+export type MetricValue = Static<typeof metricValue>;
+/** One line of metrics.jsonl. */
+export type MetricPoint = Static<typeof metricPointSchema>;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
-export interface MetricPoint {
-  name: string;
-  value: MetricValue;
-  step?: number;
-  /** Milliseconds since the epoch. */
-  time: number;
-  source: "sdk" | "stdout" | "file";
-}
-
-export type RunStatus =
-  | "running"
-  | "succeeded"
-  | "failed"
-  | "interrupted"
-  | "not-found"
-  | "not-executable";
-
-export interface HashedFile {
-  /** Relative to the repository root, with forward slashes. */
-  path: string;
-  sizeBytes: number;
-  sha256: string;
-}
-
-export interface HashedPath extends HashedFile {
-  kind: "file" | "dir";
-  /** For a folder: every file below it; sha256 above is the digest of this list. */
-  files?: HashedFile[];
-}
-
-export interface SystemInfo {
-  os: string;
-  distro: string;
-  release: string;
-  kernel: string;
-  arch: string;
-  cpu: { model: string; cores: number; physicalCores?: number };
-  memoryBytes: number;
-}
-
-export interface GpuDevice {
-  index: number;
-  name: string;
-  uuid?: string;
-  memoryMiB: number;
-}
-
-export interface GpuInfo {
-  devices: GpuDevice[];
-  driver?: string;
-  cuda?: string;
-}
-
-export interface Runtimes {
-  node?: string;
-  npm?: string;
-  python?: string;
-  docker?: string;
-  /** Why a runtime is missing, by name. */
-  missing?: Record<string, string>;
-}
-
-export interface Lockfile extends HashedFile {
-  /** The copy inside the record folder. */
-  copy: string;
-}
-
-export interface Dependencies {
-  lockfiles: Lockfile[];
-  nodeModules: Probed<{ count: number; fingerprint: string; source: string }>;
-}
-
-export interface GitExcluded {
-  path: string;
-  reason: "too-large" | "looks-secret";
-  sizeBytes?: number;
-  sha256?: string;
-}
-
-export interface GitInfo {
-  commit: string | null;
-  branch: string | null;
-  remote: string | null;
-  dirty: boolean;
-  /** The patch from `commit` (or the empty tree) to the working tree, untracked files included. */
-  patch: { file: string; sha256: string; sizeBytes: number } | null;
-  excluded: GitExcluded[];
-}
-
-export interface Outcome {
-  exitCode: number;
-  signal: string | null;
-  /** Who decided the exit code: the command itself, or mlx when the command never started. */
-  source: "child" | "mlx";
-  endedAt: string;
-  durationMs: number;
-  interruptedBy?: string;
-  notes: string[];
-}
-
-export interface RunManifest {
-  apiVersion: typeof API_VERSION;
-  kind: "Run";
-  id: string;
-  name?: string;
-  tags: string[];
-  status: RunStatus;
-  createdAt: string;
-  mlxVersion: string;
-  command: {
-    argv: string[];
-    /** Positions in argv whose value was replaced by "***". */
-    redactedArgs: number[];
-    shell: boolean;
-    /** The working directory relative to the repository root ("." at the root). */
-    cwd: string;
-    pid?: number;
-  };
-  params: Record<string, unknown>;
-  seed: { value: number; source: "given" | "drawn"; preload: boolean };
-  env: { vars: Record<string, string>; refused: string[] };
-  system?: Probed<SystemInfo>;
-  gpus?: Probed<GpuInfo>;
-  runtimes?: Runtimes;
-  dependencies?: Dependencies;
-  git?: Probed<GitInfo>;
-  inputs: HashedPath[];
-  outputs: HashedPath[];
-  outcome?: Outcome;
-  logs: { stdout: string; stderr: string };
-  metrics?: {
-    final: Record<string, MetricValue>;
-    series: string;
-    points: number;
-    files: string[];
-  };
-  /** Declared per-metric tolerances, for replay. */
-  tolerances?: Record<string, { rtol?: number; atol?: number }>;
-  /** Set on the trials of a search group. */
-  group?: { id: string; trial: number };
-  warnings: string[];
-}
+export type HashedFile = Static<typeof hashedFileSchema>;
+export type HashedPath = Static<typeof hashedPathSchema>;
+export type SystemInfo = Static<typeof systemInfoSchema>;
+export type GpuDevice = Static<typeof gpuDeviceSchema>;
+export type GpuInfo = Static<typeof gpuInfoSchema>;
+export type Runtimes = Static<typeof runtimesSchema>;
+export type Lockfile = Static<typeof lockfileSchema>;
+export type Dependencies = Static<typeof dependenciesSchema>;
+export type GitExcluded = Static<typeof gitExcludedSchema>;
+export type GitInfo = Static<typeof gitInfoSchema>;
+export type Outcome = Static<typeof outcomeSchema>;
+/** .mlx/runs/<id>/manifest.yaml. */
+export type RunManifest = Static<typeof runSchema>;
 
 /** bundle.yaml: what a bundle holds and how replay runs it. */
-export interface BundleManifest {
-  apiVersion: typeof API_VERSION;
-  kind: "Bundle";
-  /** The source date: the run's capture time, so that two packs give the same bytes. */
-  created: string;
-  mlxVersion: string;
-  /** Run ids; each record is under records/runs/<id>/. */
-  runs: string[];
-  /** A search group's id: its record is under records/groups/<id>/ and its trials are `runs`. */
-  group?: string;
-  image: {
-    /** The image's config digest: replay runs it by this id, never by a tag. */
-    id: string;
-    /** image.tar (docker save), or null when packed with --no-image (replay builds from context/). */
-    file: string | null;
-    baseImage: string;
-    /** Where node_modules is: inside the image only, or vendored in context/ as well. */
-    dependencies: "image" | "context" | "none";
-  };
-  command: {
-    argv: string[];
-    /** The working folder inside the container. */
-    workdir: string;
-  };
-  /** Declared inputs, one line per file under data/, mounted read-only at /app/<path> by replay. */
-  data: HashedFile[];
-  /** Symbolic links of the build context: recreated only inside a build, never extracted. */
-  links: Array<{ path: string; target: string }>;
-}
+export type BundleManifest = Static<typeof bundleSchema>;
 
-export interface GroupTrial {
-  index: number;
-  runId: string | null;
-  seed: number;
-  params: Record<string, unknown>;
-  status: RunStatus | "pending";
-  exitCode: number | null;
-  /** The objective metric's final value; null when the trial did not report it. */
-  metric: MetricValue | null;
-}
-
+export type GroupTrial = Static<typeof groupTrialSchema>;
 /** .mlx/groups/<id>/group.yaml: a search and its trials. */
-export interface GroupManifest {
-  apiVersion: typeof API_VERSION;
-  kind: "Group";
-  id: string;
-  name: string;
-  createdAt: string;
-  mlxVersion: string;
-  status: "running" | "succeeded" | "failed" | "interrupted";
-  spec: {
-    sampler: "grid" | "random" | "tpe";
-    seed: number;
-    numTrials: number;
-    concurrency: number;
-    metric: { name: string; direction: "maximize" | "minimize" };
-    paramSpace: Record<string, string>;
-    params: Record<string, unknown>;
-    argv: string[];
-    paramsAs: "env" | "flags";
-  };
-  trials: GroupTrial[];
-  best: { index: number; runId: string; metric: number } | null;
-  warnings: string[];
-}
+export type GroupManifest = Static<typeof groupSchema>;
+
+/** replay.yaml: a replay of one run (or of a group's trials) against the original. */
+export type ReplayReport = Static<typeof replaySchema>;
+export type MetricRow = Static<typeof metricRowSchema>;
+export type SeriesDivergence = Static<typeof seriesDivergenceSchema>;
+export type OutputRow = Static<typeof outputRowSchema>;
+export type DriftRow = Static<typeof driftRowSchema>;
+export type ReplayVerdict = ReplayReport["verdict"];
+export type TrialSummary = Static<typeof trialSummarySchema>;
+export type GroupSummary = Static<typeof groupSummarySchema>;
