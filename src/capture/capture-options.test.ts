@@ -1,12 +1,29 @@
 import { describe, expect, it } from "vitest";
 import { BadInputError } from "../errors.js";
-import { commandFromConfig, normalizeCaptureOptions, parseParamAssignment, parseSize, type RawCaptureOptions, splitCommandLine } from "./capture-options.js";
+import {
+  commandFromConfig,
+  normalizeCaptureOptions,
+  parseParamAssignment,
+  parseSize,
+  type RawCaptureOptions,
+  splitCommandLine,
+} from "./capture-options.js";
 import { parseSeed } from "./seed.js";
 
 const raw = (over: Partial<RawCaptureOptions> = {}): RawCaptureOptions => ({
-  param: [], tag: [], input: [], output: [], metricsFile: [], env: [],
-  shell: false, seedPreload: true, stdoutMetrics: true, maxUntrackedSize: "10MiB",
-  includeSecretFiles: false, json: false, ...over,
+  param: [],
+  tag: [],
+  input: [],
+  output: [],
+  metricsFile: [],
+  env: [],
+  shell: false,
+  seedPreload: true,
+  stdoutMetrics: true,
+  maxUntrackedSize: "10MiB",
+  includeSecretFiles: false,
+  json: false,
+  ...over,
 });
 
 describe("normalizeCaptureOptions", () => {

@@ -1,4 +1,4 @@
-import { BadInputError } from "../errors.js";
+import { BadInputError, describeError } from "../errors.js";
 import { FORBIDDEN_KEYS } from "../record/forbidden-keys.js";
 import { DEFAULT_ENV_ALLOWLIST } from "../record/redact.js";
 import { parseSeed, validateSeedValue } from "./seed.js";
@@ -51,7 +51,6 @@ export interface RawCaptureOptions {
   json: boolean;
 }
 
-
 /** Merges the command line over the config file (the command line wins) into complete options. */
 export function normalizeCaptureOptions(
   raw: RawCaptureOptions,
@@ -71,7 +70,12 @@ export function normalizeCaptureOptions(
     const [key, value] = parseParamAssignment(assignment);
     params[key] = value;
   }
-  const seed = raw.seed !== undefined ? parseSeed(raw.seed) : config.seed !== undefined ? validateSeedValue(config.seed, `${configWhere}: seed`) : undefined;
+  const seed =
+    raw.seed !== undefined
+      ? parseSeed(raw.seed)
+      : config.seed !== undefined
+        ? validateSeedValue(config.seed, `${configWhere}: seed`)
+        : undefined;
   const name = raw.name ?? config.name;
   return {
     argv: command,
@@ -100,7 +104,6 @@ function union(...lists: Array<readonly string[] | undefined>): string[] {
   return [...new Set(lists.flatMap((l) => l ?? []))];
 }
 
-
 /** `--param lr=0.01`: the value is read as JSON when it is JSON (numbers, booleans, lists), else kept as text. */
 export function parseParamAssignment(text: string): [string, unknown] {
   const eq = text.indexOf("=");
@@ -120,7 +123,9 @@ export function parseParamsJson(text: string): Record<string, unknown> {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new BadInputError(`--params is not valid JSON: ${(error as Error).message}`, `Example: --params '{"lr": 0.01, "epochs": 20}'`, { cause: error });
+    throw new BadInputError(`--params is not valid JSON: ${describeError(error)}`, `Example: --params '{"lr": 0.01, "epochs": 20}'`, {
+      cause: error,
+    });
   }
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     throw new BadInputError("--params must be a JSON object", `Example: --params '{"lr": 0.01}'`);
@@ -131,7 +136,19 @@ export function parseParamsJson(text: string): Record<string, unknown> {
   return data as Record<string, unknown>;
 }
 
-const UNITS: Record<string, number> = { "": 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2, g: 1e9, gb: 1e9, gib: 1024 ** 3 };
+const UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 1e3,
+  kb: 1e3,
+  kib: 1024,
+  m: 1e6,
+  mb: 1e6,
+  mib: 1024 ** 2,
+  g: 1e9,
+  gb: 1e9,
+  gib: 1024 ** 3,
+};
 
 /** "10MiB", "500k", "2G", "1048576" -> bytes. */
 export function parseSize(text: string, flag: string): number {
@@ -180,7 +197,8 @@ export function splitCommandLine(text: string, where: string): string[] {
       inWord = true;
     }
   }
-  if (quote) throw new BadInputError(`${where}: run: unclosed ${quote} quote in '${text}'`, "Close the quote, or give run: as a list of words.");
+  if (quote)
+    throw new BadInputError(`${where}: run: unclosed ${quote} quote in '${text}'`, "Close the quote, or give run: as a list of words.");
   if (inWord) words.push(word);
   return words;
 }

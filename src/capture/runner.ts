@@ -17,6 +17,8 @@ export interface RunnerOptions {
   echoStdout: Writable;
   echoStderr: Writable;
   onStdout: (chunk: Uint8Array) => void;
+  /** Requests to stop (Ctrl-C, a kill of mlx): forwarded to the child while it runs. */
+  interrupts: InterruptSource;
   /** How long to wait for the output pipes to close after the child exits (a grandchild may hold them). */
   drainTimeoutMs: number;
   /** After the first forwarded signal, how long before SIGKILL. */
@@ -43,12 +45,19 @@ export interface RunningChild {
   result: Promise<ChildResult>;
 }
 
-const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+/**
+ * Where requests to stop the command come from. The CLI wires mlx's own SIGINT, SIGTERM and SIGHUP
+ * to it; a test emits its own. A handler gets the signal to pass on.
+ */
+export interface InterruptSource {
+  on(handler: (signal: NodeJS.Signals) => void): void;
+  off(handler: (signal: NodeJS.Signals) => void): void;
+}
 
 /**
  * Spawns the command exactly as given (no shell unless asked), tees its output to the terminal and
- * the log files with backpressure, forwards signals, and resolves once it has exited and its output
- * is drained (bounded: RELIABILITY C09, a background grandchild may keep the pipes open forever).
+ * the log files with backpressure, forwards interrupts, and resolves once it has exited and its output
+ * is drained (bounded: a background grandchild may keep the pipes open forever).
  */
 export function startChild(options: RunnerOptions): RunningChild {
   const [file, ...args] = options.shell ? ["/bin/sh", "-c", options.argv.join(" ")] : options.argv;
@@ -63,13 +72,24 @@ export function startChild(options: RunnerOptions): RunningChild {
   const echoes = [options.echoStdout, options.echoStderr];
   const streams = [child.stdout, child.stderr];
   // An echo that fails (EPIPE under `mlx capture ... | head`) stops the echo, not the run.
-  streams.forEach((stream, i) => stream.pipe(createTee([{ stream: logs[i]!.stream, end: false }, { stream: echoes[i]!, end: false }], i === 0 ? options.onStdout : undefined)));
+  streams.forEach((stream, i) =>
+    stream.pipe(
+      createTee(
+        [
+          { stream: logs[i]!.stream, end: false },
+          { stream: echoes[i]!, end: false },
+        ],
+        i === 0 ? options.onStdout : undefined,
+      ),
+    ),
+  );
 
   let interruptedBy: NodeJS.Signals | undefined;
   let killTimer: NodeJS.Timeout | undefined;
   const signalChild = (signal: NodeJS.Signals): void => {
     if (child.pid === undefined) return;
     try {
+      // A negative pid signals the child's whole process group.
       process.kill(options.ownGroup ? -child.pid : child.pid, signal);
     } catch {
       // already gone
@@ -86,7 +106,7 @@ export function startChild(options: RunnerOptions): RunningChild {
     killTimer = setTimeout(() => signalChild("SIGKILL"), options.killGraceMs);
     killTimer.unref();
   };
-  FORWARDED.forEach((s) => process.on(s, onSignal));
+  options.interrupts.on(onSignal);
 
   const result = new Promise<ChildResult>((resolve) => {
     let settled = false;
@@ -95,20 +115,18 @@ export function startChild(options: RunnerOptions): RunningChild {
       settled = true;
       const endedAt = Date.now();
       if (killTimer) clearTimeout(killTimer);
-      if (interruptedBy && options.ownGroup && child.pid !== undefined) signalChild("SIGKILL"); // no orphans (C07)
+      if (interruptedBy && options.ownGroup && child.pid !== undefined) signalChild("SIGKILL"); // no orphans left in the group
       if (!(await drain(streams, options.drainTimeoutMs))) {
         notes.push(`a background process still held the output open ${options.drainTimeoutMs} ms after the command exited; logs end there`);
         streams.forEach((s) => s.destroy());
       }
       await Promise.all(logs.map((log) => closeLog(log)));
-      FORWARDED.forEach((s) => process.off(s, onSignal));
+      options.interrupts.off(onSignal);
       resolve({ ...partial, pid: child.pid, endedAt, notes, ...(interruptedBy ? { interruptedBy } : {}) });
     };
     child.once("error", (error: NodeJS.ErrnoException) => {
       if (child.pid !== undefined) return; // errors after spawn (e.g. kill) are not spawn failures
-      void describeSpawnError(error, file!, options.cwd).then((spawnError) =>
-        finish({ exitCode: null, signal: null, spawnError }),
-      );
+      void describeSpawnError(error, file!, options.cwd).then((spawnError) => finish({ exitCode: null, signal: null, spawnError }));
     });
     child.once("exit", (code, signal) => void finish({ exitCode: code, signal }));
   });
@@ -124,7 +142,10 @@ export function exitCodeOf(result: ChildResult): number {
 
 async function describeSpawnError(error: NodeJS.ErrnoException, file: string, cwd: string): Promise<ChildResult["spawnError"]> {
   const isDirectory = file.includes("/")
-    ? await stat(resolve(cwd, file)).then((s) => s.isDirectory(), () => false)
+    ? await stat(resolve(cwd, file)).then(
+        (s) => s.isDirectory(),
+        () => false,
+      )
     : false;
   return Object.assign(error, { isDirectory });
 }

@@ -2,13 +2,16 @@ import { relative } from "node:path";
 import type { Command } from "commander";
 import type { CaptureResult } from "../capture/capture-run.js";
 import { availableParallelism } from "node:os";
+import type { InterruptSource } from "../capture/runner.js";
+import { readHostProcess } from "./host-process.js";
+import { parseConcurrency } from "../primitives/concurrency.js";
 import { normalizeCaptureOptions, type RawCaptureOptions } from "../capture/capture-options.js";
 import { parseSeed } from "../capture/seed.js";
-import { BadInputError } from "../errors.js";
 import { MLX_VERSION } from "./version.js";
 import { collect } from "./collect.js";
 import type { CommandAction } from "./main.js";
 import { formatDuration, formatMetric } from "./render-table.js";
+import { signalInterrupts } from "./signal-interrupts.js";
 
 export function registerCapture(program: Command, setAction: (action: CommandAction) => void): void {
   program
@@ -33,19 +36,22 @@ export function registerCapture(program: Command, setAction: (action: CommandAct
     .option("--max-untracked-size <size>", "untracked files over this size are hashed, not put in the git patch", "10MiB")
     .option("--include-secret-files", "keep untracked .env, *.pem, id_rsa ... in the git patch", false)
     .option("--json", "print the summary as JSON on stdout (the command's stdout then goes to stderr)", false)
-    .option("--param-space <json>", "search groups: distributions over the config's param_space, e.g. '{\"lr\": \"uniform(0, 1)\"}'")
+    .option("--param-space <json>", 'search groups: distributions over the config\'s param_space, e.g. \'{"lr": "uniform(0, 1)"}\'')
     .option("--concurrency <n>", "search groups: trials at once (default: the spec's, else the number of cores)")
     .option("--fail-fast", "search groups: stop starting trials after the first failure", false)
-    .addHelpText("after", [
-      "",
-      "The command gets MLX_SEED, MLX_PARAMS (JSON), MLX_RUN_ID and MLX_METRICS_FILE in its environment.",
-      "Exit code: the command's own (128+N after signal N, 127 not found, 126 not executable);",
-      "2 or 3 only when mlx fails before the command starts.",
-      "",
-      "Example: mlx capture --seed 7 --param epochs=30 --input data/ -- node train.js",
-      "A --config with param_space (or kind: group) runs a search: every trial is captured as a run,",
-      "and a Group record under .mlx/groups/<id>/ ranks them by the spec's metric.",
-    ].join("\n"))
+    .addHelpText(
+      "after",
+      [
+        "",
+        "The command gets MLX_SEED, MLX_PARAMS (JSON), MLX_RUN_ID and MLX_METRICS_FILE in its environment.",
+        "Exit code: the command's own (128+N after signal N, 127 not found, 126 not executable);",
+        "2 or 3 only when mlx fails before the command starts.",
+        "",
+        "Example: mlx capture --seed 7 --param epochs=30 --input data/ -- node train.js",
+        "A --config with param_space (or kind: group) runs a search: every trial is captured as a run,",
+        "and a Group record under .mlx/groups/<id>/ ranks them by the spec's metric.",
+      ].join("\n"),
+    )
     .action((command: string[], raw: CaptureCliOptions) => {
       setAction(() => runCapture(command, raw));
     });
@@ -53,13 +59,14 @@ export function registerCapture(program: Command, setAction: (action: CommandAct
 
 type CaptureCliOptions = RawCaptureOptions & { config?: string; paramSpace?: string; concurrency?: string; failFast: boolean };
 
-function captureDeps(json: boolean) {
+function captureDeps(json: boolean, interrupts: InterruptSource) {
   return {
     echoStdout: json ? process.stderr : process.stdout,
     echoStderr: process.stderr,
     log: (line: string) => process.stderr.write(line + "\n"),
     now: () => new Date(),
-    env: process.env,
+    host: readHostProcess(),
+    interrupts,
     mlxVersion: MLX_VERSION,
     preloadPath: new URL("../sdk/preload.cjs", import.meta.url).pathname,
   };
@@ -69,18 +76,24 @@ async function runCapture(command: string[], raw: CaptureCliOptions): Promise<nu
   const cwd = process.cwd();
   let config;
   if (raw.config) {
-    const [{ readConfigFile, validateRunConfig }, { isGroupConfig }] = await Promise.all([import("../capture/run-config.js"), import("../group/group-spec.js")]);
+    const [{ readConfigFile, validateRunConfig }, { isGroupConfig }] = await Promise.all([
+      import("../capture/run-config.js"),
+      import("../group/group-spec.js"),
+    ]);
     const data = await readConfigFile(raw.config);
     if (isGroupConfig(data)) return runSearch(command, raw, data, cwd);
     config = validateRunConfig(data, raw.config);
   }
   const options = normalizeCaptureOptions(raw, command, cwd, config, raw.config);
   const { captureRun } = await import("../capture/capture-run.js");
-  const result = await captureRun(options, { ...captureDeps(options.json), interactive: process.stdin.isTTY === true });
+  const result = await captureRun(options, { ...captureDeps(options.json, signalInterrupts()), interactive: process.stdin.isTTY === true });
   if (options.json) process.stdout.write(JSON.stringify(summaryJson(result), null, 2) + "\n");
   else process.stderr.write(renderCaptureSummary(result, cwd));
   if (result.recordError) {
-    process.stderr.write(`\nmlx: THE RUN RECORD WAS NOT WRITTEN: ${result.recordError}\n  The command itself finished with exit code ${result.exitCode}; free space or fix permissions under ${result.folder}.\n`);
+    process.stderr.write(
+      `\nmlx: THE RUN RECORD WAS NOT WRITTEN: ${result.recordError}\n` +
+        `  The command itself finished with exit code ${result.exitCode}; free space or fix permissions under ${result.folder}.\n`,
+    );
   }
   return result.exitCode;
 }
@@ -109,7 +122,10 @@ export function renderCaptureSummary(result: CaptureResult, cwd: string): string
   if (o) lines.push(`  exit ${o.exitCode}${o.signal ? ` (${o.signal})` : ""} after ${formatDuration(o.durationMs)}, seed ${m.seed.value}`);
   const metrics = Object.entries(m.metrics?.final ?? {});
   if (metrics.length > 0) {
-    const shown = metrics.slice(0, 8).map(([k, v]) => `${k}=${formatMetric(v)}`).join("  ");
+    const shown = metrics
+      .slice(0, 8)
+      .map(([k, v]) => `${k}=${formatMetric(v)}`)
+      .join("  ");
     lines.push(`  metrics: ${shown}${metrics.length > 8 ? `  (+${metrics.length - 8} more)` : ""}`);
   }
   for (const warning of m.warnings) lines.push(`  warning: ${warning}`);
@@ -120,10 +136,11 @@ export function renderCaptureSummary(result: CaptureResult, cwd: string): string
 /** `mlx capture --config search.yaml`: a search group; the exit code sums it up (0 ran, 1 every trial failed, 130 interrupted). */
 async function runSearch(command: string[], raw: CaptureCliOptions, data: unknown, cwd: string): Promise<number> {
   const [{ normalizeGroupSpec }, { runGroup }, { renderGroup }] = await Promise.all([
-    import("../group/group-spec.js"), import("../group/run-group.js"), import("./render-group.js"),
+    import("../group/group-spec.js"),
+    import("../group/run-group.js"),
+    import("./render-group.js"),
   ]);
-  const concurrency = raw.concurrency === undefined ? undefined : Number.parseInt(raw.concurrency, 10);
-  if (concurrency !== undefined && !(concurrency >= 1 && concurrency <= 256)) throw new BadInputError(`--concurrency must be 1 to 256, got '${raw.concurrency}'`, "Example: --concurrency 2");
+  const concurrency = raw.concurrency === undefined ? undefined : parseConcurrency(raw.concurrency);
   const spec = normalizeGroupSpec(data, raw.config!, {
     argv: command,
     ...(raw.params === undefined ? {} : { params: raw.params }),
@@ -133,19 +150,25 @@ async function runSearch(command: string[], raw: CaptureCliOptions, data: unknow
     defaultConcurrency: availableParallelism(),
   });
   const base = normalizeCaptureOptions({ ...raw, param: [], params: undefined, seed: undefined }, spec.argv, cwd, {
-    inputs: [...spec.inputs], outputs: [...spec.outputs], metrics: [...spec.metricFiles],
+    inputs: [...spec.inputs],
+    outputs: [...spec.outputs],
+    metrics: [...spec.metricFiles],
   });
+  // The first SIGINT or SIGTERM stops new trials from starting; the running ones get it too, from the same source.
+  const interrupts = signalInterrupts();
   let stopped = false;
-  const stop = (): void => void (stopped = true);
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-  process.setMaxListeners(0); // every running trial forwards signals to its own process group
+  const stop = (signal: NodeJS.Signals): void => {
+    if (signal === "SIGHUP") return;
+    stopped = true;
+    interrupts.off(stop);
+  };
+  interrupts.on(stop);
   const result = await runGroup({ ...spec, concurrency: concurrency ?? spec.concurrency }, base, raw.failFast, {
-    ...captureDeps(raw.json),
+    ...captureDeps(raw.json, interrupts),
     stdout: raw.json ? process.stderr : process.stdout,
     stderr: process.stderr,
     stopped: () => stopped,
-  });
+  }).finally(() => interrupts.off(stop));
   if (raw.json) process.stdout.write(JSON.stringify({ ...result.manifest, record: result.folder }, null, 2) + "\n");
   else process.stderr.write(renderGroup(result.manifest, relative(cwd, result.folder) || "."));
   return result.exitCode;

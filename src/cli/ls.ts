@@ -37,23 +37,31 @@ async function runLs(opts: { json: boolean; limit: string }): Promise<number> {
   } else if (rows.length === 0 && groups.length === 0) {
     process.stderr.write(`no runs under ${runsFolder(root)}; capture one with: mlx capture -- <command>\n`);
   } else {
-    process.stdout.write(renderTable(
-      ["ID", "NAME", "WHEN", "STATUS", "EXIT", "DURATION", "METRICS"],
-      rows.map((r) => [
-        r.id,
-        r.name ?? "",
-        r.createdAt?.replace("T", " ").slice(0, 19) ?? "",
-        r.status,
-        r.exitCode === null ? "" : String(r.exitCode),
-        r.durationMs === null ? "" : formatDuration(r.durationMs),
-        Object.entries(r.metrics).slice(0, 3).map(([k, v]) => `${k}=${formatMetric(v)}`).join(" "),
-      ]),
-    ));
+    process.stdout.write(
+      renderTable(
+        ["ID", "NAME", "WHEN", "STATUS", "EXIT", "DURATION", "METRICS"],
+        rows.map((r) => [
+          r.id,
+          r.name ?? "",
+          r.createdAt?.replace("T", " ").slice(0, 19) ?? "",
+          r.status,
+          r.exitCode === null ? "" : String(r.exitCode),
+          r.durationMs === null ? "" : formatDuration(r.durationMs),
+          Object.entries(r.metrics)
+            .slice(0, 3)
+            .map(([k, v]) => `${k}=${formatMetric(v)}`)
+            .join(" "),
+        ]),
+      ),
+    );
     if (groups.length > 0) {
-      process.stdout.write("\n" + renderTable(
-        ["GROUP", "NAME", "WHEN", "STATUS", "TRIALS", "BEST"],
-        groups.map((g) => [g.id, g.name, g.createdAt.replace("T", " ").slice(0, 19), g.status, g.trials, g.best]),
-      ));
+      process.stdout.write(
+        "\n" +
+          renderTable(
+            ["GROUP", "NAME", "WHEN", "STATUS", "TRIALS", "BEST"],
+            groups.map((g) => [g.id, g.name, g.createdAt.replace("T", " ").slice(0, 19), g.status, g.trials, g.best]),
+          ),
+      );
     }
   }
   return 0;
@@ -63,15 +71,24 @@ async function runLs(opts: { json: boolean; limit: string }): Promise<number> {
 async function groupRows(root: string, limit: number) {
   const { groupsFolder, listGroupIds, readGroup } = await import("../record/group-store.js");
   const ids = (await listGroupIds(root)).slice(0, limit);
-  return Promise.all(ids.map(async (id) => {
-    try {
-      const g = await readGroup(`${groupsFolder(root)}/${id}`);
-      const done = g.trials.filter((t) => t.status !== "pending" && t.status !== "running").length;
-      return { id, name: g.name, createdAt: g.createdAt, status: g.status, trials: `${done}/${g.trials.length}`, best: g.best ? `${g.spec.metric.name}=${formatMetric(g.best.metric)} (trial ${g.best.index})` : "" };
-    } catch (error) {
-      return { id, name: "", createdAt: "", status: "invalid", trials: "", best: describeError(error) };
-    }
-  }));
+  return Promise.all(
+    ids.map(async (id) => {
+      try {
+        const g = await readGroup(`${groupsFolder(root)}/${id}`);
+        const done = g.trials.filter((t) => t.status !== "pending" && t.status !== "running").length;
+        return {
+          id,
+          name: g.name,
+          createdAt: g.createdAt,
+          status: g.status,
+          trials: `${done}/${g.trials.length}`,
+          best: g.best ? `${g.spec.metric.name}=${formatMetric(g.best.metric)} (trial ${g.best.index})` : "",
+        };
+      } catch (error) {
+        return { id, name: "", createdAt: "", status: "invalid", trials: "", best: describeError(error) };
+      }
+    }),
+  );
 }
 
 async function readRow(root: string, id: string): Promise<RunRow> {
@@ -80,7 +97,16 @@ async function readRow(root: string, id: string): Promise<RunRow> {
   try {
     m = await readRun(`${runsFolder(root)}/${id}`);
   } catch (error) {
-    return { id, name: null, createdAt: null, status: "invalid", exitCode: null, durationMs: null, metrics: {}, problem: describeError(error) };
+    return {
+      id,
+      name: null,
+      createdAt: null,
+      status: "invalid",
+      exitCode: null,
+      durationMs: null,
+      metrics: {},
+      problem: describeError(error),
+    };
   }
   return {
     id,

@@ -1,12 +1,12 @@
 import { Command, CommanderError } from "commander";
 import { MlxError } from "../errors.js";
 import { MLX_VERSION } from "./version.js";
+import { registerBaseImage } from "./base-image.js";
 import { registerCapture } from "./capture.js";
 import { registerLs } from "./ls.js";
 import { registerPack } from "./pack.js";
 import { registerReplay } from "./replay.js";
 import { registerShow } from "./show.js";
-
 
 /** What a command hands back: its exit code. Only this file turns errors into codes. */
 export type CommandAction = () => Promise<number>;
@@ -17,12 +17,17 @@ function buildProgram(setAction: (action: CommandAction) => void): Command {
     .version(MLX_VERSION, "-V, --version")
     .exitOverride()
     .showHelpAfterError("(run with --help for usage)")
-    .addHelpText("after", "\nExit codes: 0 ok; 1 replay diverged; 2 bad input; 3 environment; 70 a bug in mlx.\n`mlx capture` returns the command's own exit code once the command has started.");
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 ok; 1 replay diverged; 2 bad input; 3 environment; 70 a bug in mlx.\n" +
+        "`mlx capture` returns the command's own exit code once the command has started.",
+    );
   registerCapture(program, setAction);
   registerLs(program, setAction);
   registerShow(program, setAction);
   registerPack(program, setAction);
   registerReplay(program, setAction);
+  registerBaseImage(program, setAction);
   return program;
 }
 
@@ -51,7 +56,8 @@ function exitCodeFor(error: unknown): number {
     process.stderr.write(`mlx: ${error.message}\n${error.hint ? `  ${error.hint}\n` : ""}`);
     return error.exitCode;
   }
-  process.stderr.write(`mlx: internal error (a bug in mlx, please report it with this output)\n${error instanceof Error ? error.stack : String(error)}\n`);
+  process.stderr.write(
+    `mlx: internal error (a bug in mlx, please report it with this output)\n${error instanceof Error ? error.stack : String(error)}\n`,
+  );
   return 70;
 }
-

@@ -54,31 +54,72 @@ export function renderRun(m: RunManifest, folder: string): string {
     ["params", JSON.stringify(m.params)],
     ["seed", `${m.seed.value} (${m.seed.source}${m.seed.preload ? ", Math.random seeded" : ""})`],
     ["started", m.createdAt],
-    ...(o ? [["exit", `${o.exitCode}${o.signal ? ` (${o.signal})` : ""} from the ${o.source === "child" ? "command" : "mlx"}, after ${formatDuration(o.durationMs)}`] as [string, string]] : []),
+    ...(o
+      ? [
+          [
+            "exit",
+            `${o.exitCode}${o.signal ? ` (${o.signal})` : ""} from the ${o.source === "child" ? "command" : "mlx"}` +
+              `, after ${formatDuration(o.durationMs)}`,
+          ] as [string, string],
+        ]
+      : []),
     ...(o?.notes ?? []).map((n): [string, string] => ["note", n]),
     ["tags", m.tags.join(", ")],
     ...(m.group ? [["group", `${m.group.id}, trial ${m.group.trial}`] as [string, string]] : []),
   ]);
   section("Environment", [
-    ["system", probed(m.system, (s) => `${s.distro}, ${s.os} ${s.release} ${s.arch}; ${s.cpu.model} x${s.cpu.cores}; ${formatBytes(s.memoryBytes)}`)],
-    ["gpus", probed(m.gpus, (g) => g.devices.length === 0 ? "none" : `${g.devices.map((d) => `${d.name} ${d.memoryMiB} MiB`).join(", ")}; driver ${g.driver ?? "?"}, CUDA ${g.cuda ?? "?"}`)],
-    ["runtimes", Object.entries(m.runtimes ?? {}).filter(([k]) => k !== "missing").map(([k, v]) => `${k} ${String(v)}`).join(", ")],
-    ["env", Object.entries(m.env.vars).map(([k, v]) => `${k}=${v}`).join(" ") + (m.env.refused.length ? `  (refused: ${m.env.refused.join(", ")})` : "")],
+    [
+      "system",
+      probed(m.system, (s) => `${s.distro}, ${s.os} ${s.release} ${s.arch}; ${s.cpu.model} x${s.cpu.cores}; ${formatBytes(s.memoryBytes)}`),
+    ],
+    [
+      "gpus",
+      probed(m.gpus, (g) =>
+        g.devices.length === 0
+          ? "none"
+          : `${g.devices.map((d) => `${d.name} ${d.memoryMiB} MiB`).join(", ")}; driver ${g.driver ?? "?"}, CUDA ${g.cuda ?? "?"}`,
+      ),
+    ],
+    [
+      "runtimes",
+      Object.entries(m.runtimes ?? {})
+        .filter(([k]) => k !== "missing")
+        .map(([k, v]) => `${k} ${String(v)}`)
+        .join(", "),
+    ],
+    [
+      "env",
+      Object.entries(m.env.vars)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" ") + (m.env.refused.length ? `  (refused: ${m.env.refused.join(", ")})` : ""),
+    ],
     ...(m.dependencies?.lockfiles ?? []).map((l): [string, string] => ["lockfile", `${l.path} ${l.sha256.slice(0, 12)}`]),
-    ["node_modules", probed(m.dependencies?.nodeModules, (n) => `${n.count} packages, fingerprint ${n.fingerprint.slice(0, 12)} (${n.source})`)],
+    [
+      "node_modules",
+      probed(m.dependencies?.nodeModules, (n) => `${n.count} packages, fingerprint ${n.fingerprint.slice(0, 12)} (${n.source})`),
+    ],
   ]);
   section("Code", [
     ["git", probed(m.git, (g) => `${g.commit ?? "(no commits)"} on ${g.branch ?? "(detached)"}${g.dirty ? ", dirty" : ", clean"}`)],
     ...(m.git?.available && m.git.remote ? [["remote", m.git.remote] as [string, string]] : []),
-    ...(m.git?.available && m.git.patch ? [["patch", `${m.git.patch.file} (${formatBytes(m.git.patch.sizeBytes)})`] as [string, string]] : []),
+    ...(m.git?.available && m.git.patch
+      ? [["patch", `${m.git.patch.file} (${formatBytes(m.git.patch.sizeBytes)})`] as [string, string]]
+      : []),
     ...(m.git?.available ? m.git.excluded.map((e): [string, string] => ["left out", `${e.path} (${e.reason})`]) : []),
   ]);
   section("Data", [
     ...m.inputs.map((i): [string, string] => ["input", `${i.path} ${formatBytes(i.sizeBytes)} sha256 ${i.sha256.slice(0, 12)}`]),
     ...m.outputs.map((i): [string, string] => ["output", `${i.path} ${formatBytes(i.sizeBytes)} sha256 ${i.sha256.slice(0, 12)}`]),
   ]);
-  section("Metrics (final)", Object.entries(m.metrics?.final ?? {}).map(([k, v]): [string, string] => [k, formatMetric(v)]));
-  if (m.warnings.length > 0) section("Warnings", m.warnings.map((w): [string, string] => ["-", w]));
+  section(
+    "Metrics (final)",
+    Object.entries(m.metrics?.final ?? {}).map(([k, v]): [string, string] => [k, formatMetric(v)]),
+  );
+  if (m.warnings.length > 0)
+    section(
+      "Warnings",
+      m.warnings.map((w): [string, string] => ["-", w]),
+    );
   out.push(`Record: ${folder}`);
   return out.join("\n") + "\n";
 }

@@ -25,7 +25,12 @@ describe("nvidia-smi parsing", () => {
 
   it("reads the renamed KMD / CUDA UMD fields of driver 610", () => {
     const info = machine("b200-610");
-    expect([info.devices[0]?.name, info.devices[0]?.memoryMiB, info.driver, info.cuda]).toEqual(["NVIDIA B200", 183359, "610.43.02", "13.3"]);
+    expect([info.devices[0]?.name, info.devices[0]?.memoryMiB, info.driver, info.cuda]).toEqual([
+      "NVIDIA B200",
+      183359,
+      "610.43.02",
+      "13.3",
+    ]);
   });
 
   it("leaves cuda out when an old driver prints none, and drops an [N/A] uuid", () => {

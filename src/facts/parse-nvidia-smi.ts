@@ -1,16 +1,16 @@
 import type { GpuDevice, GpuInfo } from "../record/types.js";
 
 /** The query mlx runs: one CSV line per GPU. */
-export const NVIDIA_SMI_QUERY = [
-  "--query-gpu=index,name,uuid,memory.total,driver_version",
-  "--format=csv,noheader,nounits",
-];
+export const NVIDIA_SMI_QUERY = ["--query-gpu=index,name,uuid,memory.total,driver_version", "--format=csv,noheader,nounits"];
 
 /** Parses `nvidia-smi --query-gpu=index,name,uuid,memory.total,driver_version --format=csv,noheader,nounits`. */
 export function parseGpuQuery(csv: string): { devices: GpuDevice[]; driver?: string } {
   const devices: GpuDevice[] = [];
   let driver: string | undefined;
-  for (const line of csv.split("\n").map((l) => l.trim()).filter(Boolean)) {
+  for (const line of csv
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     const cells = line.split(",").map((c) => c.trim());
     if (cells.length < 5) throw new Error(`unexpected nvidia-smi line: ${line}`);
     const [index, name, uuid, memory, drv] = cells as [string, string, string, string, string];

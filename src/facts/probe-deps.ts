@@ -5,8 +5,13 @@ import { sha256File, sha256Text } from "../primitives/hash-paths.js";
 import { probe } from "./probe.js";
 
 export const LOCKFILE_NAMES = [
-  "package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock",
-  "poetry.lock", "uv.lock", "Pipfile.lock",
+  "package-lock.json",
+  "npm-shrinkwrap.json",
+  "pnpm-lock.yaml",
+  "yarn.lock",
+  "poetry.lock",
+  "uv.lock",
+  "Pipfile.lock",
 ];
 const REQUIREMENTS = /^requirements.*\.txt$/;
 
@@ -62,7 +67,10 @@ async function probeNodeModules(root: string, folders: string[]): Promise<Depend
 }
 
 /** The fingerprint of one node_modules folder (relative to root); `source` names what was read. */
-export async function fingerprintNodeModules(root: string, modules: string): Promise<{ count: number; fingerprint: string; source: string }> {
+export async function fingerprintNodeModules(
+  root: string,
+  modules: string,
+): Promise<{ count: number; fingerprint: string; source: string }> {
   const hidden = await readFile(join(root, modules, ".package-lock.json"), "utf8").catch(() => undefined);
   if (hidden) {
     const packages = (JSON.parse(hidden) as { packages?: Record<string, { version?: string }> }).packages ?? {};

@@ -9,7 +9,9 @@ describe("git file parsing", () => {
   ])("parseHeadBranch(%j)", (head, branch) => expect(parseHeadBranch(head)).toBe(branch));
 
   it("prefers origin, strips credentials, and is null without remotes", () => {
-    expect(pickRemote("remote.backup.url https://b/r.git\nremote.origin.url https://alice:tok@github.com/o/r.git")).toBe("https://github.com/o/r.git");
+    expect(pickRemote("remote.backup.url https://b/r.git\nremote.origin.url https://alice:tok@github.com/o/r.git")).toBe(
+      "https://github.com/o/r.git",
+    );
     expect(pickRemote("remote.backup.url git@host:o/r.git")).toBe("git@host:o/r.git");
     expect(pickRemote(null)).toBeNull();
   });

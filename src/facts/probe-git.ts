@@ -35,7 +35,10 @@ export async function probeGit(options: GitProbeOptions): Promise<GitInfo> {
     git(["ls-files", "--others", "--exclude-standard", "-z"], call),
   ]);
   const branch = parseHeadBranch(head);
-  const untracked = untrackedRaw.toString("utf8").split("\0").filter((p) => p && !p.startsWith(".mlx/"));
+  const untracked = untrackedRaw
+    .toString("utf8")
+    .split("\0")
+    .filter((p) => p && !p.startsWith(".mlx/"));
   const excluded = await findExcluded(options, untracked);
 
   const scratch = await mkdtemp(join(tmpdir(), "mlx-index-"));
@@ -54,7 +57,17 @@ export async function probeGit(options: GitProbeOptions): Promise<GitInfo> {
     });
     const patchPath = join(options.recordFolder, PATCH_FILE);
     await gitToFile(
-      ["diff", "--cached", "--binary", "--no-ext-diff", "--no-textconv", "--no-renames", "--src-prefix=a/", "--dst-prefix=b/", commit ?? EMPTY_TREE],
+      [
+        "diff",
+        "--cached",
+        "--binary",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--no-renames",
+        "--src-prefix=a/",
+        "--dst-prefix=b/",
+        commit ?? EMPTY_TREE,
+      ],
       { ...call, env },
       patchPath,
     );
@@ -98,7 +111,10 @@ async function readHeadCommit(gitDir: string, head: string): Promise<string | un
   const ref = /^ref:\s*(refs\/\S+)$/.exec(text)?.[1];
   if (!ref) return undefined;
   // Worktrees keep HEAD in their own folder and refs in the common one.
-  const common = await readFile(join(gitDir, "commondir"), "utf8").then((d) => resolve(gitDir, d.trim()), () => gitDir);
+  const common = await readFile(join(gitDir, "commondir"), "utf8").then(
+    (d) => resolve(gitDir, d.trim()),
+    () => gitDir,
+  );
   const loose = (await readFile(join(common, ref), "utf8").catch(() => "")).trim();
   if (/^[0-9a-f]{40}$/.test(loose)) return loose;
   const packed = await readFile(join(common, "packed-refs"), "utf8").catch(() => "");

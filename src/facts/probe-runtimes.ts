@@ -1,19 +1,18 @@
-import { execFile } from "node:child_process";
 import { readFile, realpath } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { promisify } from "node:util";
 import { describeError } from "../errors.js";
 import type { Runtimes } from "../record/types.js";
 import { probeEngineVersion } from "../docker/engine-version.js";
+import { runProcessOrThrow } from "../primitives/run-process.js";
+import type { HostProcess } from "./host-process.js";
 import { findOnPath } from "./probe.js";
-
-const run = promisify(execFile);
 
 /**
  * node, npm, python and Docker versions, each without the slow path: npm's version from its
  * package.json (not `npm -v`), Docker's from the socket's /version (not `docker version`).
  */
-export async function probeRuntimes(env: NodeJS.ProcessEnv, cwd: string, timeoutMs: number): Promise<Runtimes> {
+export async function probeRuntimes(host: HostProcess, cwd: string, timeoutMs: number): Promise<Runtimes> {
+  const env = host.env;
   const missing: Record<string, string> = {};
   const attempt = async (name: string, fn: () => Promise<string | undefined>): Promise<string | undefined> => {
     try {
@@ -26,10 +25,10 @@ export async function probeRuntimes(env: NodeJS.ProcessEnv, cwd: string, timeout
     }
   };
   const [node, npm, python, docker] = await Promise.all([
-    attempt("node", () => nodeVersion(env, timeoutMs)),
+    attempt("node", () => nodeVersion(host, cwd, timeoutMs)),
     attempt("npm", () => npmVersion(env)),
     attempt("python", () => pythonVersion(env, cwd, timeoutMs)),
-    attempt("docker", () => probeEngineVersion(timeoutMs)),
+    attempt("docker", () => probeEngineVersion(timeoutMs, host.env)),
   ]);
   return {
     ...(node ? { node } : {}),
@@ -40,12 +39,13 @@ export async function probeRuntimes(env: NodeJS.ProcessEnv, cwd: string, timeout
   };
 }
 
-async function nodeVersion(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string | undefined> {
-  const found = await findOnPath("node", env["PATH"]);
+async function nodeVersion(host: HostProcess, cwd: string, timeoutMs: number): Promise<string | undefined> {
+  const found = await findOnPath("node", host.env["PATH"]);
   if (!found) return undefined;
   // The node on PATH is usually the one running mlx: no need to start it again.
-  if ((await realpath(found)) === (await realpath(process.execPath))) return process.versions.node;
-  return (await run(found, ["--version"], { timeout: timeoutMs })).stdout.trim().replace(/^v/, "");
+  if ((await realpath(found)) === (await realpath(host.execPath))) return host.nodeVersion;
+  const { stdout } = await runProcessOrThrow(found, ["--version"], { cwd, timeoutMs }, `${found} --version`);
+  return stdout.toString("utf8").trim().replace(/^v/, "");
 }
 
 async function npmVersion(env: NodeJS.ProcessEnv): Promise<string | undefined> {
@@ -59,12 +59,13 @@ async function npmVersion(env: NodeJS.ProcessEnv): Promise<string | undefined> {
 async function pythonVersion(env: NodeJS.ProcessEnv, cwd: string, timeoutMs: number): Promise<string | undefined> {
   const found = (await findOnPath("python3", env["PATH"])) ?? (await findOnPath("python", env["PATH"]));
   if (!found) return undefined;
-  // A pyenv shim takes ~250 ms to start (FIELD-NOTES); pyenv's own version files say the same for free.
+  // A pyenv shim takes ~250 ms to start; pyenv's own version files say the same for free.
   const shim = /^(.*)\/shims\/python3?$/.exec(found);
   const pinned = shim ? await pyenvVersion(shim[1]!, env, cwd) : undefined;
   if (pinned && pinned !== "system") return pinned;
-  const { stdout, stderr } = await run(found, ["--version"], { timeout: timeoutMs });
-  return /Python\s+(\S+)/.exec(stdout + stderr)?.[1];
+  // Python before 3.4 printed its version on stderr.
+  const { stdout, stderr } = await runProcessOrThrow(found, ["--version"], { cwd, timeoutMs }, `${found} --version`);
+  return /Python\s+(\S+)/.exec(stdout.toString("utf8") + stderr)?.[1];
 }
 
 /** The version pyenv would pick: PYENV_VERSION, the nearest .python-version, then $PYENV_ROOT/version. */

@@ -23,9 +23,9 @@ export async function probe<T extends object>(what: string, timeoutMs: number, f
   }
 }
 
-/** Finds an executable on PATH without spawning anything; undefined when absent. */
-export async function findOnPath(name: string, pathVar = process.env["PATH"] ?? ""): Promise<string | undefined> {
-  for (const dir of pathVar.split(":").filter(Boolean)) {
+/** Finds an executable on a PATH (":"-separated folders) without spawning anything; undefined when absent. */
+export async function findOnPath(name: string, pathVar: string | undefined): Promise<string | undefined> {
+  for (const dir of (pathVar ?? "").split(":").filter(Boolean)) {
     const candidate = `${dir}/${name}`;
     try {
       await access(candidate, constants.X_OK);

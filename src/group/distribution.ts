@@ -18,7 +18,7 @@ type Token =
   | { type: "end"; col: number };
 
 /**
- * Parses a distribution with a small grammar (never eval: RELIABILITY G06):
+ * Parses a distribution with a small grammar (never eval: a spec is untrusted text):
  *   dist   := name "(" args ")"          name in choice, uniform, loguniform, randint, quniform
  *   choice := "choice" "(" "[" value ("," value)* "]" ")"
  *   value  := number | "string" | 'string' | true | false
@@ -29,7 +29,10 @@ export function parseDistribution(text: string, param: string): Distribution {
   let at = 0;
   const peek = (): Token => tokens[at]!;
   const fail = (what: string, token: Token = peek()): never => {
-    throw new BadInputError(`param_space.${param}: expected ${what} at column ${token.col + 1} of ${JSON.stringify(text)}`, "Write e.g. uniform(0.0, 0.5), loguniform(1e-4, 0.1), randint(10, 50), quniform(0, 1, 0.1), choice([8, 16, 32]).");
+    throw new BadInputError(
+      `param_space.${param}: expected ${what} at column ${token.col + 1} of ${JSON.stringify(text)}`,
+      "Write e.g. uniform(0.0, 0.5), loguniform(1e-4, 0.1), randint(10, 50), quniform(0, 1, 0.1), choice([8, 16, 32]).",
+    );
   };
   const expect = (punct: string): void => {
     const t = peek();
@@ -115,7 +118,8 @@ function tokenize(text: string, param: string): Token[] {
       tokens.push({ type: "punct", text: c, col: i++ });
     } else if (c === '"' || c === "'") {
       const end = text.indexOf(c, i + 1);
-      if (end < 0) throw new BadInputError(`param_space.${param}: unclosed ${c} at column ${i + 1} of ${JSON.stringify(text)}`, "Close the quote.");
+      if (end < 0)
+        throw new BadInputError(`param_space.${param}: unclosed ${c} at column ${i + 1} of ${JSON.stringify(text)}`, "Close the quote.");
       tokens.push({ type: "string", value: text.slice(i + 1, end), col: i });
       i = end + 1;
     } else {

@@ -1,7 +1,10 @@
+import * as Type from "@sinclair/typebox/type";
 import { commandFromConfig, parseParamsJson } from "../capture/capture-options.js";
 import { validateSeedValue } from "../capture/seed.js";
 import { BadInputError } from "../errors.js";
+import { clampConcurrency, MAX_CONCURRENCY, MIN_CONCURRENCY } from "../primitives/concurrency.js";
 import { validateAgainst } from "../record/validate.js";
+import { anyObject, closed, configCommand, dict, nonBlankStrings, ofTypes, stringEnum } from "../record/schema-parts.js";
 import { type Distribution, checkDistribution, parseDistribution } from "./distribution.js";
 import { gridSize, MAX_GRID_POINTS, type Space } from "./samplers.js";
 
@@ -26,41 +29,57 @@ export interface GroupSpec {
   readonly metricFiles: readonly string[];
 }
 
-const KEYS = ["name", "kind", "num_trials", "sampler", "seed", "param_space", "params", "metric", "concurrency", "ray_config", "run", "command", "params_as", "inputs", "outputs", "metrics"];
+const KEYS = [
+  "name",
+  "kind",
+  "num_trials",
+  "sampler",
+  "seed",
+  "param_space",
+  "params",
+  "metric",
+  "concurrency",
+  "ray_config",
+  "run",
+  "command",
+  "params_as",
+  "inputs",
+  "outputs",
+  "metrics",
+];
 
-export const groupSpecSchema = {
-  $id: "https://mlx.dev/schema/group-spec.schema.json",
-  type: "object",
-  required: ["param_space", "metric"],
-  additionalProperties: false,
-  properties: {
-    name: { type: "string", pattern: "^[^\\n]{1,200}$" },
-    kind: { enum: ["group", "Group"] },
-    num_trials: { type: "integer", minimum: 1, maximum: 10000 },
-    sampler: { enum: ["grid", "random", "tpe"] },
-    seed: { type: ["integer", "string"] },
-    param_space: { type: "object", additionalProperties: { oneOf: [{ type: "string" }, { type: "array", items: { type: ["number", "string", "boolean"] } }] } },
-    params: { type: "object" },
-    metric: {
-      type: "object",
-      required: ["name"],
-      additionalProperties: false,
-      properties: { name: { type: "string", pattern: "\\S" }, direction: { enum: ["maximize", "minimize"] } },
-    },
-    concurrency: { type: "integer", minimum: 1, maximum: 256 },
-    ray_config: { type: "object", properties: { num_cpus: { type: "integer", minimum: 1, maximum: 256 } } },
-    run: { oneOf: [{ type: "string", pattern: "\\S" }, { type: "array", minItems: 1, items: { type: "string" } }] },
-    command: { oneOf: [{ type: "string", pattern: "\\S" }, { type: "array", minItems: 1, items: { type: "string" } }] },
-    params_as: { enum: ["env", "flags"] },
-    inputs: { type: "array", items: { type: "string", pattern: "\\S" } },
-    outputs: { type: "array", items: { type: "string", pattern: "\\S" } },
-    metrics: { type: "array", items: { type: "string", pattern: "\\S" } },
+const opt = Type.Optional;
+
+export const groupSpecSchema = Type.Object(
+  {
+    name: opt(Type.String({ pattern: "^[^\\n]{1,200}$" })),
+    kind: opt(stringEnum(["group", "Group"])),
+    num_trials: opt(Type.Integer({ minimum: 1, maximum: 10000 })),
+    sampler: opt(stringEnum(["grid", "random", "tpe"])),
+    seed: opt(ofTypes(["integer", "string"])),
+    param_space: dict(Type.Union([Type.String(), Type.Array(ofTypes(["number", "string", "boolean"]))])),
+    params: opt(anyObject()),
+    metric: closed({ name: Type.String({ pattern: "\\S" }), direction: opt(stringEnum(["maximize", "minimize"])) }),
+    concurrency: opt(Type.Integer({ minimum: MIN_CONCURRENCY, maximum: MAX_CONCURRENCY })),
+    ray_config: opt(Type.Object({ num_cpus: opt(Type.Integer({ minimum: MIN_CONCURRENCY, maximum: MAX_CONCURRENCY })) })),
+    run: opt(configCommand),
+    command: opt(configCommand),
+    params_as: opt(stringEnum(["env", "flags"])),
+    inputs: opt(nonBlankStrings),
+    outputs: opt(nonBlankStrings),
+    metrics: opt(nonBlankStrings),
   },
-} as const;
+  { $id: "https://mlx.dev/schema/group-spec.schema.json", additionalProperties: false },
+);
+
+/** A search config as written (`--config search.yaml`), after schema validation and before normalizeGroupSpec. */
+export type RawGroupSpec = Type.Static<typeof groupSpecSchema>;
 
 /** A config is a search group when it says so or has a param_space. */
 export function isGroupConfig(data: unknown): boolean {
-  return data !== null && typeof data === "object" && ("param_space" in data || /^group$/i.test(String((data as { kind?: unknown }).kind ?? "")));
+  return (
+    data !== null && typeof data === "object" && ("param_space" in data || /^group$/i.test(String((data as { kind?: unknown }).kind ?? "")))
+  );
 }
 
 export interface GroupOverrides {
@@ -73,7 +92,7 @@ export interface GroupOverrides {
 }
 
 /**
- * Validates a group spec (errors name the field and suggest the key meant: G09) and merges the
+ * Validates a group spec (errors name the field and suggest the key meant) and merges the
  * command line over it (--params, --param-space, --seed, --name win, as in ml-experiment).
  */
 export function normalizeGroupSpec(data: unknown, where: string, cli: GroupOverrides): GroupSpec {
@@ -92,16 +111,21 @@ export function normalizeGroupSpec(data: unknown, where: string, cli: GroupOverr
     spaceText[name] = typeof value === "string" ? value : `choice(${JSON.stringify(value)})`;
     space.push([name, dist] as const);
   }
-  if (space.length === 0) throw new BadInputError(`${where}: param_space is empty`, "Give at least one parameter to search, e.g. lr: loguniform(1e-4, 0.1).");
+  if (space.length === 0)
+    throw new BadInputError(`${where}: param_space is empty`, "Give at least one parameter to search, e.g. lr: loguniform(1e-4, 0.1).");
   const sampler = (raw["sampler"] as GroupSpec["sampler"] | undefined) ?? "random";
   if (sampler === "grid" && gridSize(space) > MAX_GRID_POINTS) {
-    throw new BadInputError(`${where}: the grid has ${gridSize(space).toExponential(2)} points (more than ${MAX_GRID_POINTS})`, "Use fewer choices, or sampler: random or tpe.");
+    throw new BadInputError(
+      `${where}: the grid has ${gridSize(space).toExponential(2)} points (more than ${MAX_GRID_POINTS})`,
+      "Use fewer choices, or sampler: random or tpe.",
+    );
   }
   const numTrials = (raw["num_trials"] as number | undefined) ?? (sampler === "grid" ? gridSize(space) : 10);
   const params = { ...(raw["params"] as object | undefined) } as Record<string, unknown>;
   if (cli.params !== undefined) Object.assign(params, parseParamsJson(cli.params));
   const fromSpec = (raw["run"] ?? raw["command"]) as string | string[] | undefined;
-  if (cli.argv.length === 0 && fromSpec === undefined) throw new BadInputError(`${where}: no command (run:) and none after --`, "Give run: in the spec, or the command after --.");
+  if (cli.argv.length === 0 && fromSpec === undefined)
+    throw new BadInputError(`${where}: no command (run:) and none after --`, "Give run: in the spec, or the command after --.");
   const argv = cli.argv.length > 0 ? [...cli.argv] : commandFromConfig(fromSpec!, where);
   const metric = raw["metric"] as { name: string; direction?: "maximize" | "minimize" };
   const rayCpus = (raw["ray_config"] as { num_cpus?: number } | undefined)?.num_cpus;
@@ -114,7 +138,7 @@ export function normalizeGroupSpec(data: unknown, where: string, cli: GroupOverr
     spaceText,
     params,
     metric: { name: metric.name, direction: metric.direction ?? "maximize" },
-    concurrency: (raw["concurrency"] as number | undefined) ?? rayCpus ?? cli.defaultConcurrency,
+    concurrency: (raw["concurrency"] as number | undefined) ?? rayCpus ?? clampConcurrency(cli.defaultConcurrency),
     argv,
     paramsAs: (raw["params_as"] as GroupSpec["paramsAs"] | undefined) ?? "env",
     inputs: (raw["inputs"] as string[] | undefined) ?? [],
@@ -124,7 +148,10 @@ export function normalizeGroupSpec(data: unknown, where: string, cli: GroupOverr
 }
 
 function failType(name: string, where: string): never {
-  throw new BadInputError(`${where}: param_space.${name} must be a distribution string or a list of choices`, "Example: lr: loguniform(1e-4, 0.1)");
+  throw new BadInputError(
+    `${where}: param_space.${name} must be a distribution string or a list of choices`,
+    "Example: lr: loguniform(1e-4, 0.1)",
+  );
 }
 
 /** Unknown or misspelt keys: name the nearest known key (num_trail -> num_trials, maximise -> maximize). */
@@ -133,7 +160,10 @@ function suggestKeys(data: unknown, where: string): void {
   for (const key of Object.keys(data)) {
     if (KEYS.includes(key)) continue;
     const near = KEYS.map((k) => [k, distance(k, key)] as const).sort((a, b) => a[1] - b[1])[0]!;
-    throw new BadInputError(`${where}: unknown key '${key}'`, near[1] <= 3 ? `Did you mean '${near[0]}'?` : `Known keys: ${KEYS.join(", ")}.`);
+    throw new BadInputError(
+      `${where}: unknown key '${key}'`,
+      near[1] <= 3 ? `Did you mean '${near[0]}'?` : `Known keys: ${KEYS.join(", ")}.`,
+    );
   }
   const direction = (data as { metric?: { direction?: unknown } }).metric?.direction;
   if (typeof direction === "string" && direction !== "maximize" && direction !== "minimize") {

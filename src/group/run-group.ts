@@ -2,7 +2,8 @@ import type { Writable } from "node:stream";
 import type { CaptureOptions } from "../capture/capture-options.js";
 import { copyFile, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { type CaptureDeps, captureRun, type Probes } from "../capture/capture-run.js";
+import { type CaptureDeps, captureRun } from "../capture/capture-run.js";
+import type { Probes } from "../capture/capture-probes.js";
 import { BadInputError } from "../errors.js";
 import { createGroupFolder, writeGroup } from "../record/group-store.js";
 import { findRoot, newRunId } from "../record/run-folder.js";
@@ -14,7 +15,8 @@ import { gridParams, type Observation, type Params, randomParams } from "./sampl
 import { tpeParams } from "./tpe.js";
 import { bestBy, scoreOf } from "../metrics/best-trial.js";
 
-export interface GroupDeps extends Omit<CaptureDeps, "echoStdout" | "echoStderr" | "interactive"> {
+/** What a trial needs, less its echoes (each trial's are prefixed): `interrupts` reach every running trial. */
+export interface GroupDeps extends Omit<CaptureDeps, "echoStdout" | "echoStderr" | "interactive" | "sharedProbes"> {
   stdout: Writable;
   stderr: Writable;
   /** True once the reviewer interrupted: no further trial starts. */
@@ -37,11 +39,16 @@ export function trialSeed(groupSeed: number, index: number): number {
 export function trialArgv(spec: GroupSpec, params: Readonly<Record<string, unknown>>): string[] {
   const argv = spec.argv.map((arg) =>
     arg.replace(/\{\{\s*([A-Za-z_][\w.-]*)\s*\}\}/g, (_, name: string) => {
-      if (!(name in params)) throw new BadInputError(`the command names {{${name}}}, which is not a parameter`, `Parameters: ${Object.keys(params).join(", ")}.`);
+      if (!(name in params))
+        throw new BadInputError(
+          `the command names {{${name}}}, which is not a parameter`,
+          `Parameters: ${Object.keys(params).join(", ")}.`,
+        );
       return String(params[name]);
     }),
   );
-  if (spec.paramsAs === "flags") for (const [name, value] of Object.entries(params)) argv.push(`--${name}=${typeof value === "string" ? value : JSON.stringify(value)}`);
+  if (spec.paramsAs === "flags")
+    for (const [name, value] of Object.entries(params)) argv.push(`--${name}=${typeof value === "string" ? value : JSON.stringify(value)}`);
   return argv;
 }
 
@@ -49,7 +56,7 @@ export function trialArgv(spec: GroupSpec, params: Readonly<Record<string, unkno
  * Runs a search: up to `concurrency` trials at once, each captured as an ordinary Run with a
  * `group` field and its own seed, output prefixed by its index. Trial i is sampled from the
  * finished trials with index <= i - concurrency only, so the search is reproducible from its seed
- * whatever order trials finish in (FIELD-NOTES). A failed trial is recorded and the search goes
+ * whatever order trials finish in. A failed trial is recorded and the search goes
  * on (unless failFast). The Group record is rewritten after every trial.
  */
 export async function runGroup(spec: GroupSpec, base: CaptureOptions, failFast: boolean, deps: GroupDeps): Promise<GroupResult> {
@@ -59,7 +66,13 @@ export async function runGroup(spec: GroupSpec, base: CaptureOptions, failFast: 
   const id = newRunId(createdAt);
   const folder = await createGroupFolder(root, id);
   const trials: GroupTrial[] = Array.from({ length: spec.numTrials }, (_, index) => ({
-    index, runId: null, seed: trialSeed(spec.seed, index), params: {}, status: "pending", exitCode: null, metric: null,
+    index,
+    runId: null,
+    seed: trialSeed(spec.seed, index),
+    params: {},
+    status: "pending",
+    exitCode: null,
+    metric: null,
   }));
   const manifest: GroupManifest = {
     apiVersion: "mlx/v1",
@@ -70,8 +83,15 @@ export async function runGroup(spec: GroupSpec, base: CaptureOptions, failFast: 
     mlxVersion: deps.mlxVersion,
     status: "running",
     spec: {
-      sampler: spec.sampler, seed: spec.seed, numTrials: spec.numTrials, concurrency: spec.concurrency,
-      metric: { ...spec.metric }, paramSpace: { ...spec.spaceText }, params: { ...spec.params }, argv: [...spec.argv], paramsAs: spec.paramsAs,
+      sampler: spec.sampler,
+      seed: spec.seed,
+      numTrials: spec.numTrials,
+      concurrency: spec.concurrency,
+      metric: { ...spec.metric },
+      paramSpace: { ...spec.spaceText },
+      params: { ...spec.params },
+      argv: [...spec.argv],
+      paramsAs: spec.paramsAs,
     },
     trials,
     best: null,
@@ -95,8 +115,22 @@ export async function runGroup(spec: GroupSpec, base: CaptureOptions, failFast: 
     trial.status = "running";
     deps.stderr.write(`[${i}] trial ${i + 1}/${spec.numTrials}: ${JSON.stringify(params)}\n`);
     const run = captureRun(
-      { ...base, argv: trialArgv(spec, trial.params), params: trial.params, seed: trial.seed, name: `${spec.name}-${i}`, tags: [...base.tags, `group:${id}`], group: { id, trial: i } },
-      { ...deps, echoStdout: prefixLines(`[${i}] `, deps.stdout), echoStderr: prefixLines(`[${i}] `, deps.stderr), interactive: false, sharedProbes },
+      {
+        ...base,
+        argv: trialArgv(spec, trial.params),
+        params: trial.params,
+        seed: trial.seed,
+        name: `${spec.name}-${i}`,
+        tags: [...base.tags, `group:${id}`],
+        group: { id, trial: i },
+      },
+      {
+        ...deps,
+        echoStdout: prefixLines(`[${i}] `, deps.stdout),
+        echoStderr: prefixLines(`[${i}] `, deps.stderr),
+        interactive: false,
+        sharedProbes,
+      },
     ).then(async (result) => {
       trial.runId = result.manifest.id;
       trial.status = result.manifest.status;
@@ -153,10 +187,13 @@ function sample(spec: GroupSpec, index: number, observed: Observation[]): Params
 
 /** Finished trials as a sampler sees them: higher is better, failures NaN. */
 function observations(spec: GroupSpec, trials: GroupTrial[]): Observation[] {
-  return trials.map((t) => ({ params: t.params as Params, score: t.status === "succeeded" ? scoreOf(t.metric, spec.metric.direction) : NaN }));
+  return trials.map((t) => ({
+    params: t.params as Params,
+    score: t.status === "succeeded" ? scoreOf(t.metric, spec.metric.direction) : NaN,
+  }));
 }
 
-/** The best finished trial: NaN is never best, ties go to the lower index (G14). */
+/** The best finished trial: NaN is never best, ties go to the lower index. */
 export function bestOf(trials: readonly GroupTrial[], spec: GroupSpec): GroupManifest["best"] {
   const finished = trials.filter((t) => t.status === "succeeded" && t.runId);
   const best = bestBy(finished, (t) => t.metric, spec.metric.direction);

@@ -10,15 +10,21 @@ describe("grid", () => {
 
   it("walks the Cartesian product in order, the last parameter fastest, wrapping after the end", () => {
     expect(Array.from({ length: 7 }, (_, i) => gridParams(s, i))).toEqual([
-      { hidden: 8, act: "relu" }, { hidden: 8, act: "tanh" }, { hidden: 8, act: "gelu" },
-      { hidden: 16, act: "relu" }, { hidden: 16, act: "tanh" }, { hidden: 16, act: "gelu" },
+      { hidden: 8, act: "relu" },
+      { hidden: 8, act: "tanh" },
+      { hidden: 8, act: "gelu" },
+      { hidden: 16, act: "relu" },
+      { hidden: 16, act: "tanh" },
+      { hidden: 16, act: "gelu" },
       { hidden: 8, act: "relu" },
     ]);
     expect(gridSize(s)).toBe(6);
   });
 
   it("states the size of an exploding grid instead of enumerating it", () => {
-    const huge = space(Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`p${i}`, `choice([${Array.from({ length: 100 }, (_, j) => j).join(",")}])`])));
+    const huge = space(
+      Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`p${i}`, `choice([${Array.from({ length: 100 }, (_, j) => j).join(",")}])`])),
+    );
     expect(() => gridParams(huge, 0)).toThrow(/the grid has 1\.00e\+16 points/);
   });
 
@@ -32,7 +38,9 @@ describe("random", () => {
 
   it("gives the same params for the same seed and trial, in any order, and stays inside the space", () => {
     const a = Array.from({ length: 50 }, (_, i) => randomParams(s, 7, i));
-    const b = Array.from({ length: 50 }, (_, i) => 49 - i).map((i) => randomParams(s, 7, i)).reverse();
+    const b = Array.from({ length: 50 }, (_, i) => 49 - i)
+      .map((i) => randomParams(s, 7, i))
+      .reverse();
     expect(b).toEqual(a);
     expect(randomParams(s, 8, 0)).not.toEqual(a[0]);
     for (const p of a) {
@@ -67,7 +75,10 @@ describe("tpe", () => {
   });
 
   it("is reproducible from its seed and the observations, and leaves failed trials out", () => {
-    const seen: Observation[] = Array.from({ length: 12 }, (_, i) => ({ params: randomParams(s, 3, i), score: i === 4 ? NaN : bowl(randomParams(s, 3, i)) }));
+    const seen: Observation[] = Array.from({ length: 12 }, (_, i) => ({
+      params: randomParams(s, 3, i),
+      score: i === 4 ? NaN : bowl(randomParams(s, 3, i)),
+    }));
     expect(tpeParams(s, 3, 12, seen)).toEqual(tpeParams(s, 3, 12, seen));
     const p = tpeParams(s, 3, 12, seen);
     expect(p.x).toBeGreaterThanOrEqual(-1);

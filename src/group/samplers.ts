@@ -43,11 +43,15 @@ export function randomParams(space: Space, seed: number, index: number): Params 
 /** The values a grid takes for one parameter: a choice's values, or a randint's whole range. */
 function gridValues(name: string, dist: Distribution): ReadonlyArray<ParamValue> {
   if (dist.kind === "choice") return dist.values;
-  if (dist.kind === "randint" && dist.high - dist.low < MAX_GRID_POINTS) return Array.from({ length: dist.high - dist.low + 1 }, (_, i) => dist.low + i);
-  throw new BadInputError(`sampler grid needs choice() (or randint()) parameters; ${name} is ${dist.kind}()`, "Use sampler: random or tpe for continuous parameters, or list values with choice([...]).");
+  if (dist.kind === "randint" && dist.high - dist.low < MAX_GRID_POINTS)
+    return Array.from({ length: dist.high - dist.low + 1 }, (_, i) => dist.low + i);
+  throw new BadInputError(
+    `sampler grid needs choice() (or randint()) parameters; ${name} is ${dist.kind}()`,
+    "Use sampler: random or tpe for continuous parameters, or list values with choice([...]).",
+  );
 }
 
-/** The grid's size, computed before anything is enumerated (G08: 10^16 points must not be listed). */
+/** The grid's size, computed before anything is enumerated (a space of 10^16 points must never be listed). */
 export function gridSize(space: Space): number {
   return space.reduce((n, [name, dist]) => n * gridValues(name, dist).length, 1);
 }
@@ -56,7 +60,10 @@ export function gridSize(space: Space): number {
 export function gridParams(space: Space, index: number): Params {
   const size = gridSize(space);
   if (size > MAX_GRID_POINTS) {
-    throw new BadInputError(`the grid has ${size.toExponential(2)} points (more than ${MAX_GRID_POINTS})`, "Use fewer choices, sampler: random, or sampler: tpe.");
+    throw new BadInputError(
+      `the grid has ${size.toExponential(2)} points (more than ${MAX_GRID_POINTS})`,
+      "Use fewer choices, sampler: random, or sampler: tpe.",
+    );
   }
   const params: Params = {};
   let rest = index % size;

@@ -9,9 +9,18 @@ export async function toRecordedPath(root: string, cwd: string, given: string, f
   try {
     real = await realpath(absolute);
   } catch (error) {
-    throw new BadInputError(`${flag} ${given}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or folder" : (error as Error).message}`, "Check the path; it is resolved from the current folder.", { cause: error });
+    throw new BadInputError(
+      `${flag} ${given}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or folder" : (error as Error).message}`,
+      "Check the path; it is resolved from the current folder.",
+      { cause: error },
+    );
   }
-  return insideRoot(await realpath(root), real, `${flag} ${given}`, "Declare files inside the repository (a bundle stores them by their path in it).");
+  return insideRoot(
+    await realpath(root),
+    real,
+    `${flag} ${given}`,
+    "Declare files inside the repository (a bundle stores them by their path in it).",
+  );
 }
 
 /** A path that need not exist yet (an output, say), relative to the root by its text; outside the root is refused. */
@@ -22,7 +31,8 @@ export function lexicalRecordedPath(root: string, cwd: string, given: string, fl
 /** `absolute` relative to `root` with forward slashes, or exit 2 when it is the root itself or outside it. */
 function insideRoot(root: string, absolute: string, what: string, hint: string): string {
   const rel = relative(root, absolute);
-  if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) throw new BadInputError(`${what} is outside the repository root ${root}`, hint);
+  if (rel === "" || rel.startsWith("..") || isAbsolute(rel))
+    throw new BadInputError(`${what} is outside the repository root ${root}`, hint);
   return rel.split(sep).join("/");
 }
 
