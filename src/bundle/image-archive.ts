@@ -32,27 +32,38 @@ export function smallFilesCollector(): { parser: Parser; files: Map<string, Buff
 }
 
 /**
- * Checks a `docker save` archive before it goes near the engine (R22): manifest.json lists exactly
+ * Checks a `docker save` archive before it goes near the engine: manifest.json lists exactly
  * one image, and the sha256 of its config file (the image id) is `expectedId`.
  */
-export function checkImageArchive(small: ReadonlyMap<string, Buffer>, expectedId: string): { repoTags: string[]; hasRepositories: boolean } {
+export function checkImageArchive(
+  small: ReadonlyMap<string, Buffer>,
+  expectedId: string,
+): { repoTags: string[]; hasRepositories: boolean } {
   const manifestText = small.get("manifest.json");
   if (!manifestText) throw new BadInputError("image.tar has no manifest.json: not a docker save archive", "Ask for a new bundle.");
   let images: SavedManifest[];
   try {
     images = JSON.parse(manifestText.toString("utf8")) as SavedManifest[];
   } catch (error) {
-    throw new BadInputError(`image.tar's manifest.json is not JSON: ${(error as Error).message}`, "Ask for a new bundle.", { cause: error });
+    throw new BadInputError(`image.tar's manifest.json is not JSON: ${(error as Error).message}`, "Ask for a new bundle.", {
+      cause: error,
+    });
   }
   if (!Array.isArray(images) || images.length !== 1) {
-    throw new BadInputError(`image.tar holds ${Array.isArray(images) ? images.length : "no list of"} images; a bundle holds exactly one`, "Ask for a new bundle.");
+    throw new BadInputError(
+      `image.tar holds ${Array.isArray(images) ? images.length : "no list of"} images; a bundle holds exactly one`,
+      "Ask for a new bundle.",
+    );
   }
   const config = images[0]!.Config;
   const configBytes = typeof config === "string" ? small.get(config) : undefined;
   if (!configBytes) throw new BadInputError(`image.tar's config ${String(config)} is missing`, "Ask for a new bundle.");
   const actual = `sha256:${createHash("sha256").update(configBytes).digest("hex")}`;
   if (actual !== expectedId) {
-    throw new BadInputError(`image.tar holds image ${actual}, but the bundle names ${expectedId}`, "The image was swapped; do not use this bundle.");
+    throw new BadInputError(
+      `image.tar holds image ${actual}, but the bundle names ${expectedId}`,
+      "The image was swapped; do not use this bundle.",
+    );
   }
   const tags = images[0]!.RepoTags;
   // The legacy `repositories` file tags too; docker save by id writes none (or an empty object).
@@ -66,7 +77,7 @@ export function checkImageArchive(small: ReadonlyMap<string, Buffer>, expectedId
 /**
  * The archive re-emitted for `docker load` with its tags removed: manifest.json gets RepoTags null
  * and the legacy `repositories` file is dropped, so loading can never take over a tag the reviewer
- * already has (R21: Engine 20.10 silently renames the old image). The image is then run by id.
+ * already has (Engine 20.10 silently moves the tag to the loaded image). The image is then run by id.
  */
 export function untaggedImageStream(file: string): Readable {
   const out = new PassThrough();
@@ -91,9 +102,11 @@ export function untaggedImageStream(file: string): Readable {
       // Each entry's bytes must be written before the parser moves on: pause it until they are.
       entry.pause();
       const source =
-        entry.type === "Directory" ? { kind: "dir" as const }
-        : entry.type === "SymbolicLink" ? { kind: "symlink" as const, target: entry.linkpath ?? "" }
-        : { kind: "stream" as const, stream: entry as unknown as Readable, sizeBytes: size };
+        entry.type === "Directory"
+          ? { kind: "dir" as const }
+          : entry.type === "SymbolicLink"
+            ? { kind: "symlink" as const, target: entry.linkpath ?? "" }
+            : { kind: "stream" as const, stream: entry as unknown as Readable, sizeBytes: size };
       chain = chain.then(async () => {
         await writer.add({ name, source, mode: entry.mode ?? 0o644 });
         if (source.kind !== "stream") entry.resume();

@@ -7,7 +7,11 @@ import { sortEntries, type TarEntry } from "./tar-writer.js";
  * Every file and symbolic link below `dir`, as tar entries named `prefix/relative`, sorted.
  * `keepLink` decides about each link's target (resolved inside `dir`); false refuses the pack.
  */
-export async function listTree(dir: string, prefix: string, keepLink: (rel: string, target: string) => boolean = () => true): Promise<TarEntry[]> {
+export async function listTree(
+  dir: string,
+  prefix: string,
+  keepLink: (rel: string, target: string) => boolean = () => true,
+): Promise<TarEntry[]> {
   const entries: TarEntry[] = [];
   const walk = async (rel: string): Promise<void> => {
     const names = (await readdir(join(dir, rel))).sort();
@@ -21,7 +25,10 @@ export async function listTree(dir: string, prefix: string, keepLink: (rel: stri
       else if (info.isSymbolicLink()) {
         const target = await readlink(path);
         if (!keepLink(childRel, target)) {
-          throw new BadInputError(`${entryName} is a link to ${target}, outside the folder it belongs to`, "Replace the link with the file, or reinstall without links (npm ci).");
+          throw new BadInputError(
+            `${entryName} is a link to ${target}, outside the folder it belongs to`,
+            "Replace the link with the file, or reinstall without links (npm ci).",
+          );
         }
         entries.push({ name: entryName, source: { kind: "symlink", target }, mode: 0o777 });
       }

@@ -41,12 +41,23 @@ export async function openBundle(path: string, parent: string): Promise<OpenBund
     const sums = await verifySums(folder, names, hashes);
     const manifest = validateBundle(parseYamlStrict(await readMember(folder, BUNDLE_MANIFEST), BUNDLE_MANIFEST), BUNDLE_MANIFEST);
     const runs = await Promise.all(manifest.runs.map((id) => readRun(join(folder, "records", "runs", id))));
-    for (const d of manifest.data) if (!sums.has(`data/${d.path}`)) throw new BadInputError(`bundle.yaml names data ${d.path}, which the bundle lacks`, "The bundle is corrupt; ask for a new one.");
-    if (manifest.image.file && !sums.has(manifest.image.file)) throw new BadInputError(`bundle.yaml names ${manifest.image.file}, which the bundle lacks`, "The bundle is corrupt; ask for a new one.");
+    for (const d of manifest.data)
+      if (!sums.has(`data/${d.path}`))
+        throw new BadInputError(`bundle.yaml names data ${d.path}, which the bundle lacks`, "The bundle is corrupt; ask for a new one.");
+    if (manifest.image.file && !sums.has(manifest.image.file))
+      throw new BadInputError(
+        `bundle.yaml names ${manifest.image.file}, which the bundle lacks`,
+        "The bundle is corrupt; ask for a new one.",
+      );
     return { folder, manifest, runs, sums, imageFiles };
   } catch (error) {
     await rm(folder, { recursive: true, force: true });
-    if ((error as NodeJS.ErrnoException).code === "ENOSPC") throw new EnvironmentError(`no space left extracting ${path} into ${parent}`, "Free space there, or choose another folder with --out.", { cause: error });
+    if ((error as NodeJS.ErrnoException).code === "ENOSPC")
+      throw new EnvironmentError(
+        `no space left extracting ${path} into ${parent}`,
+        "Free space there, or choose another folder with --out.",
+        { cause: error },
+      );
     throw error;
   }
 }
@@ -56,7 +67,10 @@ export async function openBundle(path: string, parent: string): Promise<OpenBund
  * unique up to Unicode form and case, caps), then written by us (O_EXCL, 0644/0755, never a link)
  * while it is hashed. The first problem stops the pass; the caller removes the folder.
  */
-async function extractChecked(path: string, folder: string): Promise<{ names: string[]; hashes: Map<string, string>; imageFiles: Map<string, Buffer> }> {
+async function extractChecked(
+  path: string,
+  folder: string,
+): Promise<{ names: string[]; hashes: Map<string, string>; imageFiles: Map<string, Buffer> }> {
   const image = smallFilesCollector(); // image.tar's manifest and config, without a second read
   const names: string[] = [];
   const hashes = new Map<string, string>();
@@ -77,7 +91,12 @@ async function extractChecked(path: string, folder: string): Promise<{ names: st
     // Unicode (NFC/NFD) and case variants of one name would land on one file on some systems.
     const key = name.normalize("NFC").toLowerCase().replace(/\/$/, "");
     const twin = seen.get(key);
-    if (twin !== undefined) return stop(twin === name ? `duplicate bundle member ${JSON.stringify(name)}` : `bundle members ${JSON.stringify(twin)} and ${JSON.stringify(name)} collide (same name up to Unicode form or case)`);
+    if (twin !== undefined)
+      return stop(
+        twin === name
+          ? `duplicate bundle member ${JSON.stringify(name)}`
+          : `bundle members ${JSON.stringify(twin)} and ${JSON.stringify(name)} collide (same name up to Unicode form or case)`,
+      );
     seen.set(key, name);
     total += entry.size ?? 0;
     if (seen.size > LIMITS.entries) return stop(`more than ${LIMITS.entries} members`);
@@ -96,9 +115,7 @@ async function extractChecked(path: string, folder: string): Promise<{ names: st
       if (name === IMAGE_ARCHIVE) image.parser.write(chunk);
     });
     if (name === IMAGE_ARCHIVE) entry.on("end", () => image.parser.end());
-    writes.push(
-      pipeline(entry as unknown as NodeJS.ReadableStream, out).then(() => void hashes.set(name, hash.digest("hex"))),
-    );
+    writes.push(pipeline(entry as unknown as NodeJS.ReadableStream, out).then(() => void hashes.set(name, hash.digest("hex"))));
   });
   try {
     await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), parser);
@@ -107,14 +124,18 @@ async function extractChecked(path: string, folder: string): Promise<{ names: st
     if (problem) throw problem;
     if (error instanceof MlxError) throw error;
     if ((error as NodeJS.ErrnoException).code === "ENOSPC") throw error;
-    throw new BadInputError(`bundle ${path} cannot be read: ${(error as Error).message} (after ${names.at(-1) ?? "no member"})`, "The bundle is truncated or corrupt; download it again.", { cause: error });
+    throw new BadInputError(
+      `bundle ${path} cannot be read: ${(error as Error).message} (after ${names.at(-1) ?? "no member"})`,
+      "The bundle is truncated or corrupt; download it again.",
+      { cause: error },
+    );
   }
   if (problem) throw problem;
   if (names.length === 0) throw new BadInputError(`bundle ${path} is empty`, "Give a bundle made by mlx pack.");
   return { names, hashes, imageFiles: image.files };
 }
 
-/** Refuses what is not a plain tar before the parser sees it (node-tar would gunzip a bomb unasked, R04). */
+/** Refuses what is not a plain tar before the parser sees it (node-tar would gunzip a compression bomb unasked). */
 export async function checkPlainTar(path: string): Promise<void> {
   const info = await lstat(path).catch(() => undefined);
   if (!info) throw new BadInputError(`${path}: no such file`, "Give the path of a bundle.tar made by mlx pack.");
@@ -126,7 +147,11 @@ export async function checkPlainTar(path: string): Promise<void> {
   } finally {
     await handle.close();
   }
-  if (head[0] === 0x1f && head[1] === 0x8b) throw new BadInputError(`${path} is compressed (gzip); expected a plain tar`, "mlx pack writes plain tars; do not use a bundle that was compressed or replaced.");
+  if (head[0] === 0x1f && head[1] === 0x8b)
+    throw new BadInputError(
+      `${path} is compressed (gzip); expected a plain tar`,
+      "mlx pack writes plain tars; do not use a bundle that was compressed or replaced.",
+    );
   if (head.subarray(257, 262).toString("latin1") !== "ustar") {
     throw new BadInputError(`${path} is not a tar (no ustar magic at offset 257)`, "Give the path of a bundle.tar made by mlx pack.");
   }
@@ -134,14 +159,15 @@ export async function checkPlainTar(path: string): Promise<void> {
 
 /** Why an entry may not be extracted, or undefined when it is safe. */
 export function entryProblem(name: string, entry: Pick<ReadEntry, "type" | "mode">): string | undefined {
-  if (entry.type !== "File" && entry.type !== "OldFile" && entry.type !== "Directory") return `${entry.type} entries are not allowed (only files and folders)`;
+  if (entry.type !== "File" && entry.type !== "OldFile" && entry.type !== "Directory")
+    return `${entry.type} entries are not allowed (only files and folders)`;
   if ((entry.mode ?? 0) & 0o7000) return `mode ${(entry.mode ?? 0).toString(8)} has setuid, setgid or sticky bits`;
   if (Buffer.byteLength(name) > LIMITS.nameBytes) return `name longer than ${LIMITS.nameBytes} bytes`;
   if (name.includes("\0")) return "name contains a NUL byte";
   if (name.startsWith("/") || /^[A-Za-z]:/.test(name)) return "absolute path";
   if (name.includes("\\")) return "backslash in the name";
   const parts = name.replace(/\/$/, "").split("/");
-  if (parts.some((p) => p === ".." )) return "path climbs out with ..";
+  if (parts.some((p) => p === "..")) return "path climbs out with ..";
   if (parts.some((p) => p === "" || p === ".")) return "empty or . path segment";
   if (parts.length > LIMITS.depth) return `deeper than ${LIMITS.depth} folders`;
   return undefined;
@@ -154,19 +180,35 @@ async function verifySums(folder: string, members: string[], hashes: Map<string,
   text.split("\n").forEach((line, i) => {
     if (line === "" && i === text.split("\n").length - 1) return;
     const m = /^([0-9a-f]{64}) {2}(.+)$/.exec(line);
-    if (!m) throw new BadInputError(`SHA256SUMS line ${i + 1} is not "<sha256>  <member>": ${JSON.stringify(line.slice(0, 120))}`, "The bundle is corrupt; ask for a new one.");
+    if (!m)
+      throw new BadInputError(
+        `SHA256SUMS line ${i + 1} is not "<sha256>  <member>": ${JSON.stringify(line.slice(0, 120))}`,
+        "The bundle is corrupt; ask for a new one.",
+      );
     const [, digest, name] = m as unknown as [string, string, string];
-    if (entryProblem(name, { type: "File", mode: 0o644 }) || posix.normalize(name) !== name) throw new BadInputError(`SHA256SUMS line ${i + 1} names an unsafe path ${JSON.stringify(name)}`, "Do not use this bundle.");
-    if (sums.has(name)) throw new BadInputError(`SHA256SUMS line ${i + 1} lists ${name} twice`, "The bundle is corrupt; ask for a new one.");
+    if (entryProblem(name, { type: "File", mode: 0o644 }) || posix.normalize(name) !== name)
+      throw new BadInputError(`SHA256SUMS line ${i + 1} names an unsafe path ${JSON.stringify(name)}`, "Do not use this bundle.");
+    if (sums.has(name))
+      throw new BadInputError(`SHA256SUMS line ${i + 1} lists ${name} twice`, "The bundle is corrupt; ask for a new one.");
     sums.set(name, digest);
   });
   const files = members.filter((m) => m !== SUMS);
-  for (const name of files) if (!sums.has(name)) throw new BadInputError(`bundle member ${name} is not in SHA256SUMS`, "Unlisted members are never used; the bundle was altered. Ask for a new one.");
-  for (const name of sums.keys()) if (!files.includes(name)) throw new BadInputError(`SHA256SUMS lists ${name}, which the bundle lacks`, "The bundle is incomplete; ask for a new one.");
+  for (const name of files)
+    if (!sums.has(name))
+      throw new BadInputError(
+        `bundle member ${name} is not in SHA256SUMS`,
+        "Unlisted members are never used; the bundle was altered. Ask for a new one.",
+      );
+  for (const name of sums.keys())
+    if (!files.includes(name))
+      throw new BadInputError(`SHA256SUMS lists ${name}, which the bundle lacks`, "The bundle is incomplete; ask for a new one.");
   for (const name of files) {
     const actual = hashes.get(name);
     if (actual !== sums.get(name)) {
-      throw new BadInputError(`bundle member ${name} is corrupt: sha256 ${actual}, SHA256SUMS says ${sums.get(name)}`, "Download the bundle again; nothing was loaded or run.");
+      throw new BadInputError(
+        `bundle member ${name} is corrupt: sha256 ${actual}, SHA256SUMS says ${sums.get(name)}`,
+        "Download the bundle again; nothing was loaded or run.",
+      );
     }
   }
   return sums;
@@ -179,7 +221,7 @@ async function readMember(folder: string, name: string): Promise<string> {
   return readFile(path, "utf8");
 }
 
-/** A fresh, empty output folder (R17): an existing non-empty folder or a link is refused. True when it was made here. */
+/** A fresh, empty output folder: an existing non-empty folder or a link is refused. True when it was made here. */
 export async function prepareOutFolder(out: string): Promise<boolean> {
   const info = await lstat(out).catch(() => undefined);
   if (info?.isSymbolicLink()) throw new BadInputError(`--out ${out} is a symbolic link`, "Give a plain folder path.");

@@ -62,7 +62,11 @@ describe("TarWriter", () => {
   });
 
   it("stops on a file whose content differs from its recorded sha256, naming it", async () => {
-    const bad: TarEntry = { name: "data.bin", source: { kind: "file", path: data, sizeBytes: 1500, expectSha256: "0".repeat(64) }, mode: 0o644 };
+    const bad: TarEntry = {
+      name: "data.bin",
+      source: { kind: "file", path: data, sizeBytes: 1500, expectSha256: "0".repeat(64) },
+      mode: 0o644,
+    };
     await expect(write("bad.tar", [bad])).rejects.toThrow(MemberChangedError);
     const short: TarEntry = { name: "data.bin", source: { kind: "file", path: data, sizeBytes: 1400 }, mode: 0o644 };
     await expect(write("short.tar", [short])).rejects.toThrow(/data\.bin changed/);

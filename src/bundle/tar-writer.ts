@@ -18,7 +18,11 @@ export interface TarEntry {
 }
 
 export class MemberChangedError extends Error {
-  constructor(readonly member: string, readonly expected: string, readonly actual: string) {
+  constructor(
+    readonly member: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
     super(`${member} changed: sha256 ${actual}, recorded ${expected}`);
   }
 }
@@ -49,7 +53,8 @@ export class TarWriter {
   /** Writes one member and returns the sha256 of its content. */
   async add(entry: TarEntry): Promise<string> {
     const { source } = entry;
-    const size = source.kind === "data" ? source.data.byteLength : source.kind === "file" || source.kind === "stream" ? source.sizeBytes : 0;
+    const size =
+      source.kind === "data" ? source.data.byteLength : source.kind === "file" || source.kind === "stream" ? source.sizeBytes : 0;
     const linkname = source.kind === "symlink" ? source.target : "";
     const type = source.kind === "symlink" ? "2" : source.kind === "dir" ? "5" : "0";
     await this.writeHeaders(entry.name, size, entry.mode & 0o111 || source.kind === "dir" ? 0o755 : 0o644, type, linkname);
@@ -90,7 +95,11 @@ export class TarWriter {
     if (Buffer.byteLength(linkname) > 100) pax["linkpath"] = linkname;
     if (size > USTAR_MAX_SIZE) pax["size"] = String(size);
     if (Object.keys(pax).length > 0) {
-      const body = Buffer.from(Object.entries(pax).map(([k, v]) => paxRecord(k, v)).join(""));
+      const body = Buffer.from(
+        Object.entries(pax)
+          .map(([k, v]) => paxRecord(k, v))
+          .join(""),
+      );
       await this.write(header(`PaxHeaders/${shortName(name)}`, body.length, 0o644, "x", "", this.mtimeSeconds));
       await this.write(body);
       await this.pad(body.length);

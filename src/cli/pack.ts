@@ -30,7 +30,10 @@ export function registerPack(program: Command, setAction: (action: CommandAction
     .option("--allow-failed", "pack a run that failed or was interrupted", false)
     .option("--force", "replace an existing output file", false)
     .option("--json", "print the result as JSON", false)
-    .addHelpText("after", "\nExit codes: 0 packed; 2 bad run, record, input or option; 3 Docker unreachable, base image missing, disk full.")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 packed; 2 bad run, record, input or option; 3 Docker unreachable, base image missing, disk full.",
+    )
     .action((ref: string, raw: RawPackOptions) => setAction(() => runPack(ref, raw)));
 }
 
@@ -59,7 +62,13 @@ async function runPack(ref: string, raw: RawPackOptions): Promise<number> {
         allowFailed: raw.allowFailed,
         force: raw.force,
       },
-      { docker: new DockerodeClient(), progress, mlxVersion: MLX_VERSION, preloadPath: new URL("../sdk/preload.cjs", import.meta.url).pathname, temps },
+      {
+        docker: new DockerodeClient(process.env),
+        progress,
+        mlxVersion: MLX_VERSION,
+        preloadPath: new URL("../sdk/preload.cjs", import.meta.url).pathname,
+        temps,
+      },
     );
     progress.endLine();
     for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);

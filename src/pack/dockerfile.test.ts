@@ -46,5 +46,8 @@ describe("renderDockerfile", () => {
     expect(text).toContain("WORKDIR /app\n");
   });
 
-  it.each([[".", "/app"], ["a/b", "/app/a/b"]])("containerWorkdir(%s)", (cwd, dir) => expect(containerWorkdir(cwd)).toBe(dir));
+  it.each([
+    [".", "/app"],
+    ["a/b", "/app/a/b"],
+  ])("containerWorkdir(%s)", (cwd, dir) => expect(containerWorkdir(cwd)).toBe(dir));
 });

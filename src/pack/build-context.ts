@@ -1,0 +1,109 @@
+// The build context of a bundle's image: Dockerfile, .dockerignore, the preload, the code as it ran,
+// --include'd files and node_modules as installed. The same entries go into the bundle's context/.
+
+import { lstat, mkdir, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { PRELOAD_FILES } from "../bundle/image-layout.js";
+import { listTree } from "../bundle/list-tree.js";
+import { sortEntries, type TarEntry } from "../bundle/tar-writer.js";
+import { linkStaysInside } from "../primitives/paths.js";
+import { sha256File } from "../primitives/hash-paths.js";
+import { looksSecretFile } from "../record/redact.js";
+import { MANIFEST } from "../record/run-store.js";
+import type { GitInfo, HashedFile, RunManifest } from "../record/types.js";
+import { snapshotCode } from "./code-snapshot.js";
+import { renderDockerfile } from "./dockerfile.js";
+import { vendorNodeModules } from "./vendor-deps.js";
+
+export interface ContextPlan {
+  root: string;
+  run: RunManifest;
+  /** The run's code state (checked: git was available). */
+  git: GitInfo;
+  recordFolder: string;
+  baseImage: string;
+  /** --include paths, checked, relative to the root. */
+  includes: readonly string[];
+  inputs: readonly HashedFile[];
+  mlxVersion: string;
+  /** dist/sdk/preload.cjs: the preload files are taken from its folder. */
+  preloadPath: string;
+  /** An empty folder the code snapshot is written into. */
+  scratch: string;
+}
+
+export interface BuildContext {
+  /** Everything the image is built from, sorted by name. */
+  entries: TarEntry[];
+  /** The node_modules entries among them: the bundle leaves them out when its image holds them. */
+  vendored: ReadonlySet<TarEntry>;
+  /** Files of the code that look like secrets (relative to the root): left out of the image and the bundle. */
+  secretFiles: string[];
+}
+
+export async function buildContext(plan: ContextPlan, step: (line: string) => void): Promise<BuildContext> {
+  const { root, run, git } = plan;
+  step(`code: ${git.commit ? `commit ${git.commit.slice(0, 12)}` : "no commit"}${git.patch ? " + recorded patch" : ""}`);
+  const code = join(plan.scratch, "app");
+  await mkdir(code);
+  await snapshotCode(root, git, git.patch ? join(plan.recordFolder, git.patch.file) : null, code);
+  const secretFiles: string[] = [];
+  const snapshot = (await listTree(code, "app")).filter((e) => {
+    if (!looksSecretFile(e.name)) return true;
+    secretFiles.push(e.name.slice("app/".length));
+    return false;
+  });
+  const included = await Promise.all(plan.includes.map((rel) => includeEntries(root, rel)));
+  const vendored = await vendorNodeModules(root, run);
+  const dockerfile = renderDockerfile({
+    baseImage: plan.baseImage,
+    runId: run.id,
+    recordSha256: await sha256File(join(plan.recordFolder, MANIFEST)),
+    commit: git.commit,
+    patched: git.patch !== null,
+    cwd: run.command.cwd,
+    argv: run.command.argv,
+    inputs: plan.inputs.map((i) => i.path),
+    mlxVersion: plan.mlxVersion,
+  });
+  const entries = sortEntries([
+    { name: "Dockerfile", source: { kind: "data", data: Buffer.from(dockerfile) }, mode: 0o644 },
+    { name: ".dockerignore", source: { kind: "data", data: Buffer.from(renderDockerignore(secretFiles)) }, mode: 0o644 },
+    ...(await preloadEntries(plan.preloadPath)),
+    ...lastByName([...snapshot, ...included.flat()]),
+    ...vendored,
+  ]);
+  return { entries, vendored: new Set(vendored), secretFiles };
+}
+
+/** Never sent to a builder, whatever the context holds: git and mlx state, credentials, the secrets found. */
+export function renderDockerignore(secretFiles: readonly string[]): string {
+  return (
+    ["# Written by mlx pack: never send these to a builder.", ".git", ".mlx", "**/.env", "**/.npmrc", ...secretFiles].join("\n") + "\n"
+  );
+}
+
+/** The preload and the generator it loads, from the folder of `preloadPath`, under mlx/. */
+async function preloadEntries(preloadPath: string): Promise<TarEntry[]> {
+  return Promise.all(
+    PRELOAD_FILES.map(async (f): Promise<TarEntry> => {
+      const path = join(dirname(preloadPath), f);
+      return { name: `mlx/${f}`, source: { kind: "file", path, sizeBytes: (await stat(path)).size }, mode: 0o644 };
+    }),
+  );
+}
+
+/** An --include'd file or folder of the working tree, under app/ (it wins over the snapshot's file of that name). */
+async function includeEntries(root: string, rel: string): Promise<TarEntry[]> {
+  const info = await lstat(join(root, rel));
+  if (info.isFile())
+    return [{ name: `app/${rel}`, source: { kind: "file", path: join(root, rel), sizeBytes: info.size }, mode: info.mode }];
+  return listTree(join(root, rel), `app/${rel}`, linkStaysInside);
+}
+
+/** One entry per name; a later entry replaces an earlier one. */
+function lastByName(entries: readonly TarEntry[]): TarEntry[] {
+  const byName = new Map<string, TarEntry>();
+  for (const e of entries) byName.set(e.name, e);
+  return [...byName.values()];
+}
