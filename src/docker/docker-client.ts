@@ -2,9 +2,10 @@ import { createWriteStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import Docker from "dockerode";
-import { BadInputError, EnvironmentError } from "../errors.js";
-import { LineSplitter } from "../primitives/line-splitter.js";
+import { BadInputError, describeError, EnvironmentError } from "../errors.js";
+import { renderContainerConfig } from "./container-config.js";
 import { dockerSocketPath } from "./engine-version.js";
+import { followStream, type StreamEvent, streamFailure } from "./follow-stream.js";
 
 /** What pack and replay need from a Docker engine; DockerodeClient is the real one. */
 export interface DockerClient {
@@ -52,33 +53,35 @@ export interface ContainerResult {
   interruptedBy?: NodeJS.Signals;
 }
 
-/** The user every replay runs as: nobody, never root. */
-export const REPLAY_USER = "65534:65534";
-
 export interface BuildOptions {
   labels: Record<string, string>;
   onStep: (line: string) => void;
 }
 
-interface StreamEvent {
-  stream?: string;
-  status?: string;
-  error?: string;
-  errorDetail?: { message?: string };
-  aux?: { ID?: string };
-}
-
-const START_HINT = "Start it (sudo dockerd &, or bash scripts/setup-docker.sh), or point DOCKER_HOST at a running engine.";
+const START_HINT = "Start it (sudo dockerd &), or point DOCKER_HOST at a running engine.";
 
 export class DockerodeClient implements DockerClient {
-  private readonly docker = new Docker(); // honours DOCKER_HOST=unix://...
+  private readonly docker: Docker;
+  /** Where the engine is, for messages: its socket, DOCKER_HOST, or a phrase. */
+  private readonly where: string;
+
+  /**
+   * `env` is the caller's environment (DOCKER_HOST). A unix socket is passed to dockerode as is; any
+   * other host (tcp://, with its TLS variables) is left to dockerode, which reads them itself. The
+   * default, mlx's own environment, is for callers that do not pass one yet.
+   */
+  constructor(env: NodeJS.ProcessEnv) {
+    const socketPath = dockerSocketPath(env);
+    this.docker = socketPath ? new Docker({ socketPath }) : new Docker();
+    this.where = socketPath ?? env["DOCKER_HOST"] ?? "the Docker host";
+  }
 
   async ping(): Promise<{ version: string }> {
     try {
       const info = await this.docker.version();
       return { version: info.Version };
     } catch (error) {
-      throw unreachable(error);
+      throw this.unreachable(error);
     }
   }
 
@@ -87,7 +90,7 @@ export class DockerodeClient implements DockerClient {
       return (await this.docker.getImage(ref).inspect()).Id;
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return null;
-      throw unreachable(error);
+      throw this.unreachable(error);
     }
   }
 
@@ -96,23 +99,24 @@ export class DockerodeClient implements DockerClient {
     try {
       // No pull: no registry is asked (the base image is checked beforehand). rm/forcerm: no
       // intermediate containers are left, even after a failed step.
-      stream = await this.docker.buildImage(context as unknown as NodeJS.ReadableStream, { labels: options.labels, rm: true, forcerm: true });
+      stream = await this.docker.buildImage(context as unknown as NodeJS.ReadableStream, {
+        labels: options.labels,
+        rm: true,
+        forcerm: true,
+      });
     } catch (error) {
-      throw unreachable(error);
+      throw this.unreachable(error);
     }
-    const events = await followStream(stream, (event) => {
-      const line = event.stream?.trim();
-      if (line) options.onStep(line);
-    });
-    const failed = events.find((e) => e.error || e.errorDetail);
-    if (failed) {
-      const message = failed.errorDetail?.message ?? failed.error ?? "unknown error";
-      // Docker reports build failures inside the stream of a 200 response, not in its status.
-      if (/no space left on device/i.test(message)) throw new EnvironmentError(`image build failed: ${message}`, "Free disk space for Docker's data root and pack again.");
-      throw new BadInputError(`image build failed: ${message}`, "The builder's message above names the failing step.");
-    }
+    const events = await this.followOrFail(
+      stream,
+      (event) => {
+        const line = event.stream?.trim();
+        if (line) options.onStep(line);
+      },
+      (message) => new BadInputError(`image build failed: ${message}`, "The builder's message above names the failing step."),
+    );
     const id = [...events].reverse().find((e) => e.aux?.ID)?.aux?.ID;
-    if (!id) throw new EnvironmentError("image build ended without an image id", "Check the engine's log (/var/log/mlx-dockerd.log).");
+    if (!id) throw new EnvironmentError("image build ended without an image id", "Check the engine's log.");
     return id;
   }
 
@@ -121,7 +125,7 @@ export class DockerodeClient implements DockerClient {
     try {
       source = await this.docker.getImage(imageId).get();
     } catch (error) {
-      throw unreachable(error);
+      throw this.unreachable(error);
     }
     let bytes = 0;
     (source as Readable).on("data", (chunk: Buffer) => onBytes((bytes += chunk.length)));
@@ -129,8 +133,11 @@ export class DockerodeClient implements DockerClient {
       await pipeline(source as Readable, createWriteStream(file));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ENOSPC") throw new EnvironmentError(`no space left while saving the image to ${file}`, "Free disk space there and pack again.", { cause: error });
-      throw new EnvironmentError(`saving image ${imageId} failed: ${(error as Error).message}`, START_HINT, { cause: error });
+      if (code === "ENOSPC")
+        throw new EnvironmentError(`no space left while saving the image to ${file}`, "Free disk space there and pack again.", {
+          cause: error,
+        });
+      throw new EnvironmentError(`saving image ${imageId} failed: ${describeError(error)}`, START_HINT, { cause: error });
     }
   }
 
@@ -139,57 +146,33 @@ export class DockerodeClient implements DockerClient {
     try {
       stream = await this.docker.loadImage(archive as unknown as NodeJS.ReadableStream, { quiet: true });
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode) throw new BadInputError(`docker load refused image.tar: ${(error as Error).message}`, "The bundle's image is corrupt; ask for a new bundle.");
-      throw unreachable(error);
+      if ((error as { statusCode?: number }).statusCode)
+        throw new BadInputError(
+          `docker load refused image.tar: ${describeError(error)}`,
+          "The bundle's image is corrupt; ask for a new bundle.",
+        );
+      throw this.unreachable(error);
     }
-    const events = await followStream(stream, () => undefined);
-    const failed = events.find((e) => e.error || e.errorDetail);
-    if (failed) {
-      const message = failed.errorDetail?.message ?? failed.error ?? "unknown error";
-      if (/no space left on device/i.test(message)) throw new EnvironmentError(`docker load failed: ${message}`, "Free disk space for Docker's data root.");
-      // Load failures, like build failures, come inside the stream of a 200 response.
-      throw new BadInputError(`image.tar could not be loaded: ${message}`, "The bundle's image is corrupt; ask for a new bundle.");
-    }
+    await this.followOrFail(
+      stream,
+      () => undefined,
+      (message) => new BadInputError(`image.tar could not be loaded: ${message}`, "The bundle's image is corrupt; ask for a new bundle."),
+    );
   }
 
   async removeImage(imageId: string): Promise<void> {
-    await this.docker.getImage(imageId).remove({ force: true }).catch(() => undefined);
+    await this.docker
+      .getImage(imageId)
+      .remove({ force: true })
+      .catch(() => undefined);
   }
 
   async run(spec: ContainerSpec, io: ContainerIo): Promise<ContainerResult> {
-    const [entrypoint, ...args] = spec.argv;
     let container: Docker.Container;
     try {
-      container = await this.docker.createContainer({
-        Image: spec.imageId,
-        // An explicit entrypoint: the image's own ENTRYPOINT never runs first (R27).
-        Entrypoint: [entrypoint!],
-        Cmd: args,
-        WorkingDir: spec.workdir,
-        User: REPLAY_USER,
-        Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
-        Labels: spec.labels,
-        AttachStdout: true,
-        AttachStderr: true,
-        Tty: false,
-        NetworkDisabled: !spec.network,
-        HostConfig: {
-          NetworkMode: spec.network ? "bridge" : "none",
-          CapDrop: ["ALL"],
-          SecurityOpt: ["no-new-privileges"],
-          ReadonlyRootfs: true,
-          Privileged: false,
-          Tmpfs: { "/tmp": "rw,noexec,nosuid,nodev,size=1g" },
-          Binds: spec.binds,
-          PidsLimit: spec.pidsLimit,
-          Memory: spec.memoryBytes,
-          MemorySwap: spec.memoryBytes,
-          NanoCpus: Math.round(spec.cpus * 1e9),
-          ...(spec.gpus === null ? {} : { DeviceRequests: [{ Driver: "", Count: spec.gpus === "all" ? -1 : spec.gpus, Capabilities: [["gpu"]] }] }),
-        },
-      });
+      container = await this.docker.createContainer(renderContainerConfig(spec));
     } catch (error) {
-      throw containerError(error);
+      throw this.containerError(error);
     }
     let interruptedBy: NodeJS.Signals | undefined;
     try {
@@ -199,7 +182,7 @@ export class DockerodeClient implements DockerClient {
       try {
         await container.start();
       } catch (error) {
-        throw containerError(error);
+        throw this.containerError(error);
       }
       const waited = container.wait() as Promise<{ StatusCode: number }>;
       const outcome = await Promise.race([waited.then((w) => ({ code: w.StatusCode })), io.interrupted.then((signal) => ({ signal }))]);
@@ -210,51 +193,76 @@ export class DockerodeClient implements DockerClient {
       const { StatusCode } = await waited;
       await Promise.race([ended, new Promise((r) => setTimeout(r, 2000))]);
       const state = (await container.inspect()).State;
-      return { containerId: container.id, exitCode: StatusCode, oomKilled: state.OOMKilled === true, ...(interruptedBy ? { interruptedBy } : {}) };
+      return {
+        containerId: container.id,
+        exitCode: StatusCode,
+        oomKilled: state.OOMKilled === true,
+        ...(interruptedBy ? { interruptedBy } : {}),
+      };
     } finally {
-      // v: true removes anonymous volumes too (R28).
+      // v: true removes anonymous volumes too: nothing the run wrote outlives it.
       if (!spec.keep || interruptedBy) await container.remove({ force: true, v: true }).catch(() => undefined);
     }
   }
-}
 
-function containerError(error: unknown): Error {
-  const message = (error as Error).message ?? String(error);
-  if (/could not select device driver|nvidia/i.test(message)) {
-    return new EnvironmentError(`the Docker engine has no GPU runtime: ${message.split("\n")[0]}`, "Install the NVIDIA container toolkit on this host, or replay without --gpus.");
+  /** Imports a root filesystem tar as an image under `tag` (docker import); resolves with its id. */
+  async importRootfs(archive: NodeJS.ReadableStream, tag: string): Promise<string> {
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.docker.importImage(archive, splitImageRef(tag));
+    } catch (error) {
+      throw this.unreachable(error);
+    }
+    await this.followOrFail(
+      stream,
+      () => undefined,
+      (message) => new EnvironmentError(`docker import of ${tag} failed: ${message}`, "Check the engine's log."),
+    );
+    const id = await this.imageId(tag);
+    if (id === null) throw new EnvironmentError(`docker import ended without image ${tag}`, "Check the engine's log.");
+    return id;
   }
-  if ((error as { statusCode?: number }).statusCode) return new EnvironmentError(`the engine refused the container: ${message}`, "Check the engine's log.");
-  return unreachable(error);
+
+  /**
+   * Reads a progress stream to its end. Docker reports build, load and import failures inside the
+   * stream of a 200 response, not in its status: such a failure becomes `refused(message)`, or exit 3
+   * when the engine's disk is full.
+   */
+  private async followOrFail(
+    stream: NodeJS.ReadableStream,
+    onEvent: (event: StreamEvent) => void,
+    refused: (message: string) => Error,
+  ): Promise<StreamEvent[]> {
+    const events = await followStream(stream, onEvent, (error) => this.unreachable(error));
+    const message = streamFailure(events);
+    if (message === null) return events;
+    if (/no space left on device/i.test(message))
+      throw new EnvironmentError(`the engine ran out of disk space: ${message}`, "Free disk space for Docker's data root.");
+    throw refused(message);
+  }
+
+  private containerError(error: unknown): Error {
+    const message = describeError(error);
+    if (/could not select device driver|nvidia/i.test(message)) {
+      const first = message.split("\n")[0];
+      return new EnvironmentError(
+        `the Docker engine has no GPU runtime: ${first}`,
+        "Install the NVIDIA container toolkit on this host, or replay without --gpus.",
+      );
+    }
+    if ((error as { statusCode?: number }).statusCode)
+      return new EnvironmentError(`the engine refused the container: ${message}`, "Check the engine's log.");
+    return this.unreachable(error);
+  }
+
+  private unreachable(error: unknown): EnvironmentError {
+    const detail = (error as NodeJS.ErrnoException).code ?? describeError(error);
+    return new EnvironmentError(`Docker engine not reachable at ${this.where} (${detail})`, START_HINT, { cause: error });
+  }
 }
 
-/** Reads every event of a progress stream: dockerode's followProgress reports success even when one carries errorDetail. */
-function followStream(stream: NodeJS.ReadableStream, onEvent: (event: StreamEvent) => void): Promise<StreamEvent[]> {
-  return new Promise((resolve, reject) => {
-    const events: StreamEvent[] = [];
-    const take = (line: string): void => {
-      if (!line.trim()) return;
-      try {
-        const event = JSON.parse(line) as StreamEvent;
-        events.push(event);
-        onEvent(event);
-      } catch {
-        events.push({ error: `unreadable engine message: ${line.slice(0, 200)}` });
-      }
-    };
-    // Decoded across chunks: a build step's output may cut a UTF-8 character in two.
-    const splitter = new LineSplitter(take, { maxLineChars: 16 * 1024 * 1024 });
-    stream.on("data", (chunk: Buffer) => splitter.push(chunk));
-    stream.on("end", () => {
-      splitter.end();
-      resolve(events);
-    });
-    stream.on("error", (error: Error) => reject(unreachable(error)));
-  });
-}
-
-export function unreachable(error: unknown): EnvironmentError {
-  const code = (error as NodeJS.ErrnoException).code;
-  const where = dockerSocketPath() ?? process.env["DOCKER_HOST"] ?? "the Docker host";
-  const detail = code ?? (error as Error).message;
-  return new EnvironmentError(`Docker engine not reachable at ${where} (${detail})`, START_HINT, { cause: error });
+/** "repo/name:tag" as the engine's import wants it: the tag after the last colon of the last path part. */
+export function splitImageRef(ref: string): { repo: string; tag: string } {
+  const colon = ref.lastIndexOf(":");
+  return colon > ref.lastIndexOf("/") ? { repo: ref.slice(0, colon), tag: ref.slice(colon + 1) } : { repo: ref, tag: "latest" };
 }

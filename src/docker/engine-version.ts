@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 
-/** The Docker socket mlx talks to: DOCKER_HOST=unix://... or the default. */
-export function dockerSocketPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
+/** The Docker socket mlx talks to: DOCKER_HOST=unix://... or the default; undefined for another kind of host (tcp://). */
+export function dockerSocketPath(env: NodeJS.ProcessEnv): string | undefined {
   const host = env["DOCKER_HOST"];
   if (!host) return "/var/run/docker.sock";
   return host.startsWith("unix://") ? host.slice("unix://".length) : undefined;
@@ -9,13 +9,20 @@ export function dockerSocketPath(env: NodeJS.ProcessEnv = process.env): string |
 
 /**
  * The engine's version from GET /version on its socket: one small request, where `docker version`
- * starts a whole client. Rejects when no engine answers within `timeoutMs`.
+ * starts a whole client. Rejects when no engine answers within `timeoutMs`. `env` is the caller's
+ * environment (DOCKER_HOST); the default, mlx's own, is for callers that do not pass one yet.
  */
-export async function probeEngineVersion(timeoutMs: number): Promise<string> {
-  const socketPath = dockerSocketPath();
+export async function probeEngineVersion(timeoutMs: number, env: NodeJS.ProcessEnv): Promise<string> {
+  const socketPath = dockerSocketPath(env);
   if (!socketPath) throw new Error("DOCKER_HOST is not a unix socket; version not probed");
   // No socket, no engine: say so without loading node:http (~10 ms of every capture on a host without Docker).
-  if (!(await stat(socketPath).then((s) => s.isSocket(), () => false))) throw new Error(`Docker engine not reachable: no socket at ${socketPath}`);
+  if (
+    !(await stat(socketPath).then(
+      (s) => s.isSocket(),
+      () => false,
+    ))
+  )
+    throw new Error(`Docker engine not reachable: no socket at ${socketPath}`);
   // One HTTP/1.0 request on a raw socket: node:http alone costs ~10 ms to load, on every capture.
   const { connect } = await import("node:net");
   return new Promise((resolve, reject) => {

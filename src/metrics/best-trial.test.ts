@@ -2,7 +2,11 @@ import { describe, expect, it } from "vitest";
 import { bestBy, scoreOf } from "./best-trial.js";
 
 const pick = (values: unknown[], direction: "maximize" | "minimize"): number | null => {
-  const best = bestBy(values.map((value, index) => ({ value, index })), (c) => c.value, direction);
+  const best = bestBy(
+    values.map((value, index) => ({ value, index })),
+    (c) => c.value,
+    direction,
+  );
   return best ? best.index : null;
 };
 

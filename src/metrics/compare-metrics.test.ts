@@ -6,7 +6,11 @@ describe("compareMetrics", () => {
   it("reproduces identical metrics, and floats within the relative tolerance", () => {
     const c = compareMetrics({ loss: 0.5, acc: 0.9, epochs: 40 }, { loss: 0.5000000001, acc: 0.9, epochs: 40 });
     expect(c.reproduced).toBe(true);
-    expect(c.rows.map((r) => [r.name, r.verdict])).toEqual([["acc", "same"], ["epochs", "same"], ["loss", "within"]]);
+    expect(c.rows.map((r) => [r.name, r.verdict])).toEqual([
+      ["acc", "same"],
+      ["epochs", "same"],
+      ["loss", "within"],
+    ]);
     expect(c.rows[2]!.absDiff).toBeCloseTo(1e-10, 15);
   });
 
@@ -38,7 +42,10 @@ describe("compareMetrics", () => {
   it("compares only the metrics asked for; a metric asked for that neither has is missing", () => {
     expect(compareMetrics({ a: 1.5, b: 2 }, { a: 1.5, b: 3 }, DEFAULT_TOLERANCE, ["a"]).reproduced).toBe(true);
     expect(compareMetrics({}, {}).rows).toEqual([]);
-    expect(compareMetrics({ a: 1 }, { a: 1 }, DEFAULT_TOLERANCE, ["nope"]).rows[0]).toMatchObject({ verdict: "missing", reason: "in neither run" });
+    expect(compareMetrics({ a: 1 }, { a: 1 }, DEFAULT_TOLERANCE, ["nope"]).rows[0]).toMatchObject({
+      verdict: "missing",
+      reason: "in neither run",
+    });
   });
 });
 

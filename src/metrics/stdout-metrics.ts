@@ -21,10 +21,17 @@ export function compileMetricPattern(source: string): RegExp {
   try {
     pattern = new RegExp(source, "gi");
   } catch (error) {
-    throw new BadInputError(`--metric-pattern is not a valid regular expression: ${(error as Error).message}`, "Give a JavaScript regular expression.", { cause: error });
+    throw new BadInputError(
+      `--metric-pattern is not a valid regular expression: ${(error as Error).message}`,
+      "Give a JavaScript regular expression.",
+      { cause: error },
+    );
   }
   if (!source.includes("(?<name>") || !source.includes("(?<value>")) {
-    throw new BadInputError("--metric-pattern needs the named groups (?<name>...) and (?<value>...)", String.raw`Example: --metric-pattern '(?<name>\w+)=(?<value>[-\d.eE+]+)'`);
+    throw new BadInputError(
+      "--metric-pattern needs the named groups (?<name>...) and (?<value>...)",
+      String.raw`Example: --metric-pattern '(?<name>\w+)=(?<value>[-\d.eE+]+)'`,
+    );
   }
   return pattern;
 }

@@ -50,7 +50,8 @@ export class MemoryDocker implements DockerClient {
   async build(context: Readable, options: BuildOptions): Promise<string> {
     this.calls.push("build");
     const files = await readTar(context);
-    if (this.buildError) throw new BadInputError(`image build failed: ${this.buildError}`, "The builder's message above names the failing step.");
+    if (this.buildError)
+      throw new BadInputError(`image build failed: ${this.buildError}`, "The builder's message above names the failing step.");
     const dockerfile = files.get("Dockerfile")?.toString("utf8") ?? "";
     options.onStep(`Step 1/1 : ${dockerfile.split("\n").find((l) => l.startsWith("FROM")) ?? "FROM scratch"}`);
     const id = configId(configOf(files, options.labels));
@@ -79,7 +80,10 @@ export class MemoryDocker implements DockerClient {
   async load(archive: Readable): Promise<void> {
     this.calls.push("load");
     const files = await readTar(archive);
-    const manifest = JSON.parse(files.get("manifest.json")?.toString("utf8") ?? "[]") as Array<{ Config: string; RepoTags: string[] | null }>;
+    const manifest = JSON.parse(files.get("manifest.json")?.toString("utf8") ?? "[]") as Array<{
+      Config: string;
+      RepoTags: string[] | null;
+    }>;
     for (const image of manifest) {
       const config = files.get(image.Config);
       if (!config) throw new BadInputError(`image.tar could not be loaded: config ${image.Config} missing`, "Ask for a new bundle.");
@@ -95,9 +99,13 @@ export class MemoryDocker implements DockerClient {
 
   async run(spec: ContainerSpec, io: ContainerIo): Promise<ContainerResult> {
     this.calls.push("run");
-    if (!this.images.has(spec.imageId)) throw new EnvironmentError(`the engine refused the container: no such image ${spec.imageId}`, "Check the engine.");
+    if (!this.images.has(spec.imageId))
+      throw new EnvironmentError(`the engine refused the container: no such image ${spec.imageId}`, "Check the engine.");
     this.runs.push(spec);
-    const outcome = await Promise.race([Promise.resolve(this.behaviour(spec, io)), io.interrupted.then((signal) => ({ exitCode: 130, interruptedBy: signal }))]);
+    const outcome = await Promise.race([
+      Promise.resolve(this.behaviour(spec, io)),
+      io.interrupted.then((signal) => ({ exitCode: 130, interruptedBy: signal })),
+    ]);
     return { containerId: `memory-${this.runs.length}`, exitCode: 0, oomKilled: false, ...outcome };
   }
 }
@@ -105,7 +113,9 @@ export class MemoryDocker implements DockerClient {
 function configOf(files: Map<string, Buffer>, labels: Record<string, string>): Buffer {
   const digest = createHash("sha256");
   for (const name of [...files.keys()].sort()) digest.update(name).update("\0").update(files.get(name)!);
-  return Buffer.from(JSON.stringify({ architecture: "memory", config: { Labels: labels }, rootfs: { diff_ids: [`sha256:${digest.digest("hex")}`] } }));
+  return Buffer.from(
+    JSON.stringify({ architecture: "memory", config: { Labels: labels }, rootfs: { diff_ids: [`sha256:${digest.digest("hex")}`] } }),
+  );
 }
 
 function configId(config: Buffer): string {

@@ -1,0 +1,49 @@
+import type { ContainerCreateOptions } from "dockerode";
+import type { ContainerSpec } from "./docker-client.js";
+
+/** The user every replay runs as: nobody, never root. */
+export const REPLAY_USER = "65534:65534";
+
+/** /tmp is the only writable place besides the mounts: no programs run from it, no setuid, no devices. */
+export const TMPFS_OPTIONS = "rw,noexec,nosuid,nodev,size=1g";
+
+/**
+ * The engine's create request for a replay container: the bundle's code is untrusted, so every
+ * capability is dropped, privileges cannot be regained, the root filesystem is read-only, it runs as
+ * nobody, without a network unless asked, within the reviewer's pid, memory (no swap beyond it) and
+ * CPU limits, and GPUs only when asked.
+ */
+export function renderContainerConfig(spec: ContainerSpec): ContainerCreateOptions {
+  const [entrypoint, ...args] = spec.argv;
+  if (entrypoint === undefined) throw new Error("a container spec needs a command");
+  return {
+    Image: spec.imageId,
+    // An explicit entrypoint: the image's own ENTRYPOINT never runs first.
+    Entrypoint: [entrypoint],
+    Cmd: args,
+    WorkingDir: spec.workdir,
+    User: REPLAY_USER,
+    Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+    Labels: spec.labels,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    NetworkDisabled: !spec.network,
+    HostConfig: {
+      NetworkMode: spec.network ? "bridge" : "none",
+      CapDrop: ["ALL"],
+      SecurityOpt: ["no-new-privileges"],
+      ReadonlyRootfs: true,
+      Privileged: false,
+      Tmpfs: { "/tmp": TMPFS_OPTIONS },
+      Binds: [...spec.binds],
+      PidsLimit: spec.pidsLimit,
+      Memory: spec.memoryBytes,
+      MemorySwap: spec.memoryBytes,
+      NanoCpus: Math.round(spec.cpus * 1e9),
+      ...(spec.gpus === null
+        ? {}
+        : { DeviceRequests: [{ Driver: "", Count: spec.gpus === "all" ? -1 : spec.gpus, Capabilities: [["gpu"]] }] }),
+    },
+  };
+}
