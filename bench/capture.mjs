@@ -66,7 +66,7 @@ try {
   // A command that lasts: the probes finish while it runs, leaving start-up and the final record.
   measure("wall-bound: sleep 1", ["sleep", "1"], 7);
   const cpu = measure("cpu-bound script", ["node", join(here, "cpu-bound.mjs"), values["cpu-rounds"]], Number(values["cpu-runs"]));
-  console.log(`\n  cpu-bound overhead: ${(((cpu["mlx capture"] / cpu.bare) - 1) * 100).toFixed(2)} % (target < 1 %)`);
+  console.log(`\n  cpu-bound overhead: ${((cpu["mlx capture"] / cpu.bare - 1) * 100).toFixed(2)} % (target < 1 %)`);
 } finally {
   rmSync(repo, { recursive: true, force: true });
 }

@@ -10,11 +10,28 @@ import { join } from "node:path";
 import { MLX, makeRepo, measure, mib } from "./lib.mjs";
 
 // x from MLX_PARAMS (under mlx) or from argv (under xargs): the same work either way.
-const script = "const x = process.argv[2] !== undefined ? Number(process.argv[2]) : JSON.parse(process.env.MLX_PARAMS).x; console.log('score=' + -((x - 0.3) ** 2));\n";
+const script =
+  "const x = process.argv[2] !== undefined ? Number(process.argv[2]) : JSON.parse(process.env.MLX_PARAMS).x;\n" +
+  "console.log('score=' + -((x - 0.3) ** 2));\n";
 const repo = makeRepo("mlx-bench-group-", { "trial.cjs": script, ".gitignore": "*.tar\n" });
 try {
-  writeFileSync(join(repo, "s.yaml"), ["name: bench", "kind: group", "num_trials: 20", "sampler: random", "seed: 1", "concurrency: 2",
-    "param_space:", "  x: uniform(-1, 1)", "metric:", "  name: score", "run: node trial.cjs", ""].join("\n"));
+  writeFileSync(
+    join(repo, "s.yaml"),
+    [
+      "name: bench",
+      "kind: group",
+      "num_trials: 20",
+      "sampler: random",
+      "seed: 1",
+      "concurrency: 2",
+      "param_space:",
+      "  x: uniform(-1, 1)",
+      "metric:",
+      "  name: score",
+      "run: node trial.cjs",
+      "",
+    ].join("\n"),
+  );
   writeFileSync(join(repo, "values.txt"), Array.from({ length: 20 }, (_, i) => (i / 10 - 1).toFixed(1)).join("\n") + "\n");
   const medianOf = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const base = [];
@@ -29,11 +46,23 @@ try {
   console.log(`  ratio mlx/baseline: ${(medianOf(mlx) / medianOf(base)).toFixed(2)}x (target <= 1.2x)`);
 
   const group = JSON.parse(execFileSync(MLX, ["ls", "--json"], { cwd: repo, encoding: "utf8" })).groups[0];
-  const groupBundle = JSON.parse(execFileSync(MLX, ["pack", group.id, "-o", "group.tar", "--json"], { cwd: repo, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
+  const groupBundle = JSON.parse(
+    execFileSync(MLX, ["pack", group.id, "-o", "group.tar", "--json"], {
+      cwd: repo,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }),
+  );
   const one = JSON.parse(execFileSync(MLX, ["show", group.id, "--json"], { cwd: repo, encoding: "utf8" })).best.runId;
-  const single = JSON.parse(execFileSync(MLX, ["pack", one, "-o", "single.tar", "--json"], { cwd: repo, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
+  const single = JSON.parse(
+    execFileSync(MLX, ["pack", one, "-o", "single.tar", "--json"], { cwd: repo, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }),
+  );
   const records = groupBundle.sizeBytes - single.sizeBytes;
-  console.log(`\ngroup bundle ${mib(groupBundle.sizeBytes)} MiB (${groupBundle.members} members) vs single-run bundle ${mib(single.sizeBytes)} MiB: ${(groupBundle.sizeBytes / single.sizeBytes).toFixed(4)}x; the difference, ${(records / 1024).toFixed(0)} KiB, is the 19 other trials' records and the group record`);
+  console.log(
+    `\ngroup bundle ${mib(groupBundle.sizeBytes)} MiB (${groupBundle.members} members) vs single-run bundle ${mib(single.sizeBytes)} MiB: ` +
+      `${(groupBundle.sizeBytes / single.sizeBytes).toFixed(4)}x; the difference, ${(records / 1024).toFixed(0)} KiB, ` +
+      "is the 19 other trials' records and the group record",
+  );
 } finally {
   rmSync(repo, { recursive: true, force: true });
 }

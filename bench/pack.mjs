@@ -11,12 +11,16 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { MLX, makeRepo, measure, mib } from "./lib.mjs";
 
-const { values } = parseArgs({ options: { "big-mib": { type: "string", default: "1024" }, "small-mib": { type: "string", default: "100" } } });
+const { values } = parseArgs({
+  options: { "big-mib": { type: "string", default: "1024" }, "small-mib": { type: "string", default: "100" } },
+});
 const sizes = [Number(values["small-mib"]), Number(values["big-mib"])];
 const repos = [];
 
 try {
-  console.log(`node ${process.version}; docker ${execFileSync("docker", ["version", "--format", "{{.Server.Version}}"], { encoding: "utf8" }).trim()}`);
+  console.log(
+    `node ${process.version}; docker ${execFileSync("docker", ["version", "--format", "{{.Server.Version}}"], { encoding: "utf8" })}`.trim(),
+  );
   const results = [];
   for (const size of sizes) {
     const repo = makeRepo("mlx-bench-pack-", { ".gitignore": "data/\n*.tar\n" });
@@ -44,11 +48,17 @@ try {
     results.push({ size, baseline, pack, bytes });
     console.log(`\n${size} MiB of input data (bundle ${mib(bytes)} MiB; medians of 3)`);
     console.log(`  tar -cf - data | sha256sum   ${baseline.ms.toFixed(0)} ms  ${(size / (baseline.ms / 1000)).toFixed(0)} MiB/s`);
-    console.log(`  mlx pack --no-image          ${pack.ms.toFixed(0)} ms  ${(size / (pack.ms / 1000)).toFixed(0)} MiB/s  (all of it: start-up, a cached image build, writing and fsync of the bundle)`);
+    console.log(
+      `  mlx pack --no-image          ${pack.ms.toFixed(0)} ms  ${(size / (pack.ms / 1000)).toFixed(0)} MiB/s  ` +
+        "(all of it: start-up, a cached image build, writing and fsync of the bundle)",
+    );
     console.log(`  throughput ratio mlx/baseline: ${(baseline.ms / pack.ms).toFixed(2)}x (target >= 0.8x)`);
     console.log(`  peak RSS of mlx pack: ${(pack.rssKiB / 1024).toFixed(0)} MiB`);
   }
-  console.log(`\npeak RSS ${sizes[0]} MiB -> ${sizes[1]} MiB of data: ${(results[0].pack.rssKiB / 1024).toFixed(0)} -> ${(results[1].pack.rssKiB / 1024).toFixed(0)} MiB (target: flat, under 200 MB)`);
+  console.log(
+    `\npeak RSS ${sizes[0]} MiB -> ${sizes[1]} MiB of data: ` +
+      `${(results[0].pack.rssKiB / 1024).toFixed(0)} -> ${(results[1].pack.rssKiB / 1024).toFixed(0)} MiB (target: flat, under 200 MB)`,
+  );
 
   // Bundle size against docker save of the same image: the iris example, dependencies included.
   const example = new URL("../examples/iris/", import.meta.url).pathname;
@@ -60,7 +70,10 @@ try {
   execFileSync(MLX, ["capture", "--config", "run.yaml"], { cwd: repo, stdio: "ignore" });
   const packed = JSON.parse(execFileSync(MLX, ["pack", "--json", "-o", "bundle.tar"], { cwd: repo, encoding: "utf8" }));
   const saved = Number(execFileSync("sh", ["-c", `docker save ${packed.imageId} | wc -c`], { encoding: "utf8" }).trim());
-  console.log(`\niris example: bundle ${mib(packed.sizeBytes)} MiB vs docker save ${mib(saved)} MiB: ${(packed.sizeBytes / saved).toFixed(4)}x (target <= 1.05x plus data; no data here)`);
+  console.log(
+    `\niris example: bundle ${mib(packed.sizeBytes)} MiB vs docker save ${mib(saved)} MiB: ` +
+      `${(packed.sizeBytes / saved).toFixed(4)}x (target <= 1.05x plus data; no data here)`,
+  );
 } finally {
   for (const r of repos) rmSync(r, { recursive: true, force: true });
 }

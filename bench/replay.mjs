@@ -32,7 +32,8 @@ try {
   const { imageId } = JSON.parse(execFileSync(MLX, ["pack", "--json", "-o", "bundle.tar"], { cwd: repo, encoding: "utf8" }));
   execFileSync("sh", ["-c", "mkdir -p image && tar -xf bundle.tar -C image image.tar"], { cwd: repo });
   // The same image and command, seed and params, with none of mlx's checks, hardening or comparison.
-  const run = `docker run --rm --network none -e MLX_SEED=42 -e 'MLX_PARAMS={"epochs":40,"lr":0.05,"hidden":16}' -e NODE_OPTIONS='--require /opt/mlx/preload.cjs' -w /app ${imageId} node train.js`;
+  const env = `-e MLX_SEED=42 -e 'MLX_PARAMS={"epochs":40,"lr":0.05,"hidden":16}' -e NODE_OPTIONS='--require /opt/mlx/preload.cjs'`;
+  const run = `docker run --rm --network none ${env} -w /app ${imageId} node train.js`;
   const base = [];
   const mlx = [];
   const firstBase = [];

@@ -1,5 +1,5 @@
 // After tsc: bundles the CLI into dist/cli/mlx.mjs, which bin/mlx loads. A few files parse and link
-// much faster than ~40 modules (FIELD-NOTES: start-up is most of a trivial capture). Code splitting
+// much faster than ~40 modules (start-up is most of a trivial capture). Code splitting
 // keeps pack and replay (and the externals they import) in chunks loaded only when used: without
 // it, esbuild hoists `import "dockerode"` to the top and every capture paid ~150 ms to load it.
 // Entry and chunks sit in dist/cli/ so that the URLs they compute from import.meta.url

@@ -2,9 +2,8 @@
 # Makes a Docker engine and mlx's default base image available, offline. Safe to run again.
 #  1. installs Debian's docker.io (and debootstrap) when dockerd is missing (needs root and apt);
 #  2. starts dockerd in the background when no engine answers on the socket;
-#  3. builds node:<this host's node version>-bookworm-slim when the engine lacks it: debootstrap a
-#     minimal bookworm, add this host's node binary, `docker import` it under the official tag, so the
-#     default base image of `mlx pack` resolves exactly as it would with a registry.
+#  3. builds node:<this host's node version>-bookworm-slim when the engine lacks it, with
+#     `mlx base-image build` (so mlx must be built first: scripts/install-deps.sh does it).
 set -euo pipefail
 
 NODE_VERSION=$(node -p 'process.versions.node')
@@ -37,16 +36,5 @@ if ! engine_answers; then
 fi
 log "engine $(docker version --format '{{.Server.Version}}') on $SOCKET"
 
-if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
-  log "base image $BASE_IMAGE present"
-  exit 0
-fi
-log "building base image $BASE_IMAGE offline (debootstrap, about 30 s)"
-ROOTFS=$(mktemp -d /tmp/mlx-rootfs.XXXXXX)
-trap 'rm -rf "$ROOTFS"' EXIT
-debootstrap --variant=minbase --include=libstdc++6,ca-certificates bookworm "$ROOTFS" >/tmp/mlx-debootstrap.log 2>&1 \
-  || { echo "setup-docker: debootstrap failed; see /tmp/mlx-debootstrap.log" >&2; exit 3; }
-install -m 0755 "$(command -v node)" "$ROOTFS/usr/local/bin/node"
-rm -rf "$ROOTFS/var/cache/apt/archives/"*.deb "$ROOTFS/var/lib/apt/lists/"*
-tar -C "$ROOTFS" -c . | docker import -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' -c 'CMD ["node"]' - "$BASE_IMAGE" >/dev/null
-log "base image $BASE_IMAGE built"
+# The base image: built by mlx itself (debootstrap + this host's node, imported under the official tag).
+node "$(dirname "$0")/../bin/mlx" base-image build --tag "$BASE_IMAGE"

@@ -10,4 +10,5 @@ if ! bash scripts/setup-docker.sh; then
   echo "test.sh: WARNING: no Docker engine could be set up; the e2e tests will be skipped" >&2
 fi
 npm run --silent typecheck
+npm run --silent lint
 npx vitest run "$@"

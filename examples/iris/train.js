@@ -26,7 +26,16 @@ for (let i = order.length - 1; i > 0; i--) {
   [order[i], order[j]] = [order[j], order[i]];
 }
 const nTest = Math.round(order.length * params.test_fraction);
-const pick = (idx) => [tf.tensor2d(idx.map((i) => features[i])), tf.oneHot(tf.tensor1d(idx.map((i) => labels[i]), "int32"), 3)];
+const pick = (idx) => [
+  tf.tensor2d(idx.map((i) => features[i])),
+  tf.oneHot(
+    tf.tensor1d(
+      idx.map((i) => labels[i]),
+      "int32",
+    ),
+    3,
+  ),
+];
 const [xTest, yTest] = pick(order.slice(0, nTest));
 const [xTrain, yTrain] = pick(order.slice(nTest));
 

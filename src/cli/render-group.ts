@@ -9,17 +9,27 @@ export function renderGroup(g: GroupManifest, folder: string): string {
   const paramNames = Object.keys(g.spec.paramSpace);
   const lines = [
     "",
-    `Group ${g.id} (${g.name}): ${g.status}; ${g.spec.sampler} sampler, seed ${g.spec.seed}, ${g.trials.length} trials, ${g.spec.metric.direction} ${g.spec.metric.name}`,
+    `Group ${g.id} (${g.name}): ${g.status}; ${g.spec.sampler} sampler, seed ${g.spec.seed}, ` +
+      `${g.trials.length} trials, ${g.spec.metric.direction} ${g.spec.metric.name}`,
     renderTable(
       ["TRIAL", g.spec.metric.name.toUpperCase(), "STATUS", "EXIT", ...paramNames.map((p) => p.toUpperCase()), "RUN"],
       ranked.map((t) => [
-        String(t.index), t.metric === null ? "-" : formatMetric(t.metric), t.status, t.exitCode === null ? "" : String(t.exitCode),
-        ...paramNames.map((p) => (t.params[p] === undefined ? "" : typeof t.params[p] === "number" ? formatMetric(t.params[p] as number) : String(t.params[p]))),
+        String(t.index),
+        t.metric === null ? "-" : formatMetric(t.metric),
+        t.status,
+        t.exitCode === null ? "" : String(t.exitCode),
+        ...paramNames.map((p) =>
+          t.params[p] === undefined ? "" : typeof t.params[p] === "number" ? formatMetric(t.params[p] as number) : String(t.params[p]),
+        ),
         t.runId ?? "",
       ]),
     ),
   ];
-  lines.push(g.best ? `best: trial ${g.best.index} (${g.spec.metric.name}=${formatMetric(g.best.metric)}), run ${g.best.runId}` : "best: none (no trial reported the metric)");
+  lines.push(
+    g.best
+      ? `best: trial ${g.best.index} (${g.spec.metric.name}=${formatMetric(g.best.metric)}), run ${g.best.runId}`
+      : "best: none (no trial reported the metric)",
+  );
   for (const w of g.warnings) lines.push(`warning: ${w}`);
   lines.push(`record: ${folder}/group.yaml   (mlx show ${g.id})`, "");
   return lines.join("\n");

@@ -17,10 +17,24 @@ describe.skipIf(!ready)("search groups with a real Docker engine", () => {
   beforeAll(async () => {
     // The trial script is committed into the repository, so that it is part of the packed code.
     repo = await makeExampleRepo({ "trial.mjs": (await import("node:fs")).readFileSync(TRIAL, "utf8") });
-    writeFileSync(join(repo.path, "s.yaml"), [
-      "name: e2e", "kind: group", "num_trials: 4", "sampler: tpe", "seed: 3", "concurrency: 2",
-      "param_space:", "  x: uniform(-1, 1)", "metric:", "  name: score", "  direction: maximize", "run: node trial.mjs", "",
-    ].join("\n"));
+    writeFileSync(
+      join(repo.path, "s.yaml"),
+      [
+        "name: e2e",
+        "kind: group",
+        "num_trials: 4",
+        "sampler: tpe",
+        "seed: 3",
+        "concurrency: 2",
+        "param_space:",
+        "  x: uniform(-1, 1)",
+        "metric:",
+        "  name: score",
+        "  direction: maximize",
+        "run: node trial.mjs",
+        "",
+      ].join("\n"),
+    );
     const r = await runMlx(["capture", "--config", "s.yaml", "--json"], { cwd: repo.path });
     expect(r.exitCode, String(r.stderr)).toBe(0);
     const g = JSON.parse(String(r.stdout));
@@ -44,7 +58,10 @@ describe.skipIf(!ready)("search groups with a real Docker engine", () => {
     const report = JSON.parse(String(r.stdout));
     expect(report.group.trials.map((t: { index: number }) => t.index)).toEqual([best]);
     expect(report.verdict).toBe("reproduced");
-    expect(report.metrics.map((m: { name: string; verdict: string }) => [m.name, m.verdict])).toEqual([["args", "same"], ["score", "same"]]);
+    expect(report.metrics.map((m: { name: string; verdict: string }) => [m.name, m.verdict])).toEqual([
+      ["args", "same"],
+      ["score", "same"],
+    ]);
   }, 300_000);
 
   it("replays every trial with --all: the best is still the best, rank correlation 1", async () => {

@@ -41,10 +41,15 @@ describe.skipIf(!ready)("mlx pack (real Docker engine)", () => {
     expect(sums).not.toContain("FAILED");
     const names = bundleSums(bundle);
     const manifest = parse(readFileSync(join(out.path, "bundle.yaml"), "utf8"));
-    expect(manifest).toMatchObject({ kind: "Bundle", image: { file: "image.tar", baseImage: `node:${process.versions.node}-bookworm-slim`, dependencies: "image" } });
+    expect(manifest).toMatchObject({
+      kind: "Bundle",
+      image: { file: "image.tar", baseImage: `node:${process.versions.node}-bookworm-slim`, dependencies: "image" },
+    });
     expect(manifest.command).toEqual({ argv: ["node", "train.js"], workdir: "/app" });
     expect(manifest.data).toEqual([{ path: "data/extra.csv", sizeBytes: 8, sha256: names.get("data/data/extra.csv") }]);
-    expect([...names.keys()]).toEqual(expect.arrayContaining(["bundle.yaml", "context/Dockerfile", "context/app/train.js", "context/mlx/preload.cjs", "image.tar"]));
+    expect([...names.keys()]).toEqual(
+      expect.arrayContaining(["bundle.yaml", "context/Dockerfile", "context/app/train.js", "context/mlx/preload.cjs", "image.tar"]),
+    );
     // Dependencies are stored once: inside image.tar, not again in context/.
     expect([...names.keys()].some((n) => n.includes("node_modules"))).toBe(false);
     expect([...names.keys()].some((n) => n.startsWith(`records/runs/${manifest.runs[0]}/manifest.yaml`))).toBe(true);
@@ -88,7 +93,11 @@ describe.skipIf(!ready)("mlx pack (real Docker engine)", () => {
   it.each([
     [["pack", "nope"], 2, /no run 'nope'.*\n.*Recent runs: /],
     [["pack", "--include", "/etc/passwd", "-o", "x.tar"], 2, /--include \/etc\/passwd is outside the repository/],
-    [["pack", "--base-image", "mlx-absent:0", "-o", "x.tar"], 3, /base image mlx-absent:0 is not in the Docker engine.*\n.*setup-docker\.sh/],
+    [
+      ["pack", "--base-image", "mlx-absent:0", "-o", "x.tar"],
+      3,
+      /base image mlx-absent:0 is not in the Docker engine.*\n.*mlx base-image build/,
+    ],
   ])("refuses %j with exit %i and a next step", async (args, code, message) => {
     const r = await runMlx(args, { cwd: repo.path });
     expect(r.exitCode).toBe(code);
@@ -145,12 +154,17 @@ describe.skipIf(!ready)("mlx pack (real Docker engine)", () => {
   });
 
   it("keeps committed secrets (.npmrc with a token) out of the image and the bundle", async () => {
-    await using other = await makeExampleRepo({ ".npmrc": "//registry.npmjs.org/:_authToken=FAKEtoken123\n", "sub/.env": "KEY=FAKEtoken123\n" });
+    await using other = await makeExampleRepo({
+      ".npmrc": "//registry.npmjs.org/:_authToken=FAKEtoken123\n",
+      "sub/.env": "KEY=FAKEtoken123\n",
+    });
     await mkdir(join(other.path, "out"));
     expect((await runMlx(["capture", "--", "node", "-e", "0"], { cwd: other.path })).exitCode).toBe(0);
     const r = await runMlx(["pack", "-o", "out/b.tar"], { cwd: other.path });
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(String(r.stderr)).toContain(".npmrc looks like a secret: left out");
-    expect(execFileSync("sh", ["-c", `grep -ac FAKEtoken123 ${join(other.path, "out/b.tar")} || true`], { encoding: "utf8" }).trim()).toBe("0");
+    expect(execFileSync("sh", ["-c", `grep -ac FAKEtoken123 ${join(other.path, "out/b.tar")} || true`], { encoding: "utf8" }).trim()).toBe(
+      "0",
+    );
   }, 300_000);
 });

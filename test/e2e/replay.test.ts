@@ -17,9 +17,20 @@ function tamper(bundle: string, out: string, edit: (dir: string) => void, recomp
   execFileSync("mkdir", ["-p", dir]);
   execFileSync("tar", ["-xf", bundle, "-C", dir]);
   edit(dir);
-  const files = execFileSync("find", [".", "-type", "f", "!", "-name", "SHA256SUMS"], { cwd: dir, encoding: "utf8" }).trim().split("\n").map((f) => f.slice(2)).sort();
+  const files = execFileSync("find", [".", "-type", "f", "!", "-name", "SHA256SUMS"], { cwd: dir, encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .map((f) => f.slice(2))
+    .sort();
   if (recomputeSums) {
-    const sums = files.map((f) => `${createHash("sha256").update(readFileSync(join(dir, f))).digest("hex")}  ${f}\n`).join("");
+    const sums = files
+      .map(
+        (f) =>
+          `${createHash("sha256")
+            .update(readFileSync(join(dir, f)))
+            .digest("hex")}  ${f}\n`,
+      )
+      .join("");
     writeFileSync(join(dir, "SHA256SUMS"), sums);
   }
   execFileSync("tar", ["-cf", out, "-C", dir, ...files, "SHA256SUMS"]);
@@ -49,18 +60,21 @@ describe.skipIf(!ready)("mlx replay (real Docker engine)", () => {
   });
 
   it("reproduces the example on the reviewer's path: exit 0, identical metrics, nothing left behind", async () => {
-    const containersBefore = docker("ps", "-aq");
     const r = await runMlx(["replay", "bundle.tar", "--json", "--out", "review"], { cwd: elsewhere.path });
     expect(r.exitCode, String(r.stderr)).toBe(0);
     const report = JSON.parse(String(r.stdout));
     expect(report.verdict).toBe("reproduced");
     expect(report.metrics.map((m: { name: string; verdict: string }) => [m.name, m.verdict])).toEqual([
-      ["accuracy", "same"], ["loss", "same"], ["test_loss", "same"], ["train_accuracy", "same"],
+      ["accuracy", "same"],
+      ["loss", "same"],
+      ["test_loss", "same"],
+      ["train_accuracy", "same"],
     ]);
     expect(report.outputs).toMatchObject([{ path: "model/weights.json", verdict: "same" }]);
     const record = parse(readFileSync(join(elsewhere.path, "review", "replay.yaml"), "utf8"));
     expect(record).toMatchObject({ kind: "Replay", verdict: "reproduced" });
-    expect(docker("ps", "-aq")).toBe(containersBefore);
+    // Its own container only: other e2e files may be running containers of their own meanwhile.
+    expect(docker("ps", "-aq", "--filter", `label=org.mlx.replay-of=${report.run}`)).toBe("");
     expect(() => docker("image", "inspect", imageId)).toThrow(); // the image it loaded is removed again
     expect(readdirSync(join(elsewhere.path, "review")).sort()).toEqual(["logs", "metrics.jsonl", "mlx", "outputs", "replay.yaml"]);
   }, 300_000);
@@ -92,12 +106,17 @@ describe.skipIf(!ready)("mlx replay (real Docker engine)", () => {
 
   it("refuses a bundle with one flipped byte, naming the member, before loading or running anything", async () => {
     const bad = join(elsewhere.path, "flipped.tar");
-    tamper(bundle, bad, (dir) => {
-      const manifests = execFileSync("find", [join(dir, "records"), "-name", "manifest.yaml"], { encoding: "utf8" }).trim();
-      const text = readFileSync(manifests);
-      text[text.indexOf("seed")] ^= 0x01;
-      writeFileSync(manifests, text);
-    }, false);
+    tamper(
+      bundle,
+      bad,
+      (dir) => {
+        const manifests = execFileSync("find", [join(dir, "records"), "-name", "manifest.yaml"], { encoding: "utf8" }).trim();
+        const text = readFileSync(manifests);
+        text[text.indexOf("seed")]! ^= 0x01;
+        writeFileSync(manifests, text);
+      },
+      false,
+    );
     const r = await runMlx(["replay", bad, "--out", join(elsewhere.path, "flip-out")], { cwd: elsewhere.path });
     expect(r.exitCode).toBe(2);
     expect(String(r.stderr)).toMatch(/bundle member records\/runs\/.*\/manifest\.yaml is corrupt: sha256 [0-9a-f]{64}, SHA256SUMS says/);
@@ -107,11 +126,32 @@ describe.skipIf(!ready)("mlx replay (real Docker engine)", () => {
 
   it.each([
     ["a ../ member", [{ name: "../pwn-mlx-test", data: "x" }], /path climbs out/],
-    ["a symlink member", [{ name: "bundle.yaml", data: "x" }, { name: "link", type: "symlink", linkname: "/etc" }], /SymbolicLink entries are not allowed/],
+    [
+      "a symlink member",
+      [
+        { name: "bundle.yaml", data: "x" },
+        { name: "link", type: "symlink", linkname: "/etc" },
+      ],
+      /SymbolicLink entries are not allowed/,
+    ],
     ["an absolute member", [{ name: "/tmp/pwn-mlx-abs", data: "x" }], /absolute path|climbs out|unsafe bundle member/],
     ["a setuid member", [{ name: "bin/suid", data: "x", mode: 0o4755 }], /setuid/],
-    ["a duplicate member", [{ name: "a.txt", data: "1" }, { name: "a.txt", data: "2" }], /duplicate bundle member "a\.txt"/],
-    ["NFC/NFD twins", [{ name: "caf\u00e9", data: "1" }, { name: "cafe\u0301", data: "2" }], /collide/],
+    [
+      "a duplicate member",
+      [
+        { name: "a.txt", data: "1" },
+        { name: "a.txt", data: "2" },
+      ],
+      /duplicate bundle member "a\.txt"/,
+    ],
+    [
+      "NFC/NFD twins",
+      [
+        { name: "caf\u00e9", data: "1" },
+        { name: "cafe\u0301", data: "2" },
+      ],
+      /collide/,
+    ],
     ["a hard link", [{ name: "x", type: "hardlink", linkname: "../../etc/passwd" }], /Link entries are not allowed|climbs out/],
   ])("refuses %s with exit 2, writing nothing outside its folder", async (_, spec, message) => {
     await using dir = await tempDir();
@@ -128,7 +168,11 @@ describe.skipIf(!ready)("mlx replay (real Docker engine)", () => {
   });
 
   it.each([
-    ["a compressed file", (p: string) => execFileSync("sh", ["-c", `head -c 100000 /dev/zero | gzip > ${p}`]), /compressed \(gzip\); expected a plain tar/],
+    [
+      "a compressed file",
+      (p: string) => execFileSync("sh", ["-c", `head -c 100000 /dev/zero | gzip > ${p}`]),
+      /compressed \(gzip\); expected a plain tar/,
+    ],
     ["random bytes", (p: string) => writeFileSync(p, Buffer.alloc(4096, 7)), /not a tar \(no ustar magic at offset 257\)/],
     ["an empty file", (p: string) => writeFileSync(p, ""), /not a tar/],
     ["a missing path", () => undefined, /no such file/],
@@ -208,8 +252,9 @@ describe.skipIf(!ready)("mlx replay (real Docker engine)", () => {
 
   it("never follows a link the command planted in an output folder: the output is unsafe and the replay diverges", async () => {
     // The same code behaves differently in a container: it plants a link to /etc/shadow there.
-    const plant = "const fs = require('fs'); fs.mkdirSync('outdir', { recursive: true }); fs.writeFileSync('outdir/a.txt', 'ok');\n"
-      + "if (fs.existsSync('/.dockerenv')) fs.symlinkSync('/etc/shadow', 'outdir/link');\nconsole.log('score=1.5');\n";
+    const plant =
+      "const fs = require('fs'); fs.mkdirSync('outdir', { recursive: true }); fs.writeFileSync('outdir/a.txt', 'ok');\n" +
+      "if (fs.existsSync('/.dockerenv')) fs.symlinkSync('/etc/shadow', 'outdir/link');\nconsole.log('score=1.5');\n";
     await using planted = await makeExampleRepo({ "plant.cjs": plant });
     expect((await runMlx(["capture", "--output", "outdir", "--", "node", "plant.cjs"], { cwd: planted.path })).exitCode).toBe(0);
     expect((await runMlx(["pack"], { cwd: planted.path })).exitCode).toBe(0);
@@ -223,14 +268,20 @@ describe.skipIf(!ready)("mlx replay (real Docker engine)", () => {
   }, 300_000);
 
   it("exits 3 when Docker is unreachable", async () => {
-    const r = await runMlx(["replay", "bundle.tar", "--out", "nodocker"], { cwd: elsewhere.path, env: { DOCKER_HOST: "unix:///nope.sock" } });
+    const r = await runMlx(["replay", "bundle.tar", "--out", "nodocker"], {
+      cwd: elsewhere.path,
+      env: { DOCKER_HOST: "unix:///nope.sock" },
+    });
     expect(r.exitCode).toBe(3);
     expect(String(r.stderr)).toMatch(/Docker engine not reachable at \/nope\.sock/);
   }, 120_000);
 
   it("exits 1 when the result depends on the wall clock, showing the diverging metric", async () => {
     await using clock = await makeExampleRepo();
-    expect((await runMlx(["capture", "--", "node", "-e", "console.log('now=' + Date.now()); console.log('fixed=1.5')"], { cwd: clock.path })).exitCode).toBe(0);
+    expect(
+      (await runMlx(["capture", "--", "node", "-e", "console.log('now=' + Date.now()); console.log('fixed=1.5')"], { cwd: clock.path }))
+        .exitCode,
+    ).toBe(0);
     expect((await runMlx(["pack"], { cwd: clock.path })).exitCode).toBe(0);
     const r = await runMlx(["replay", "bundle.tar", "--out", "o"], { cwd: clock.path });
     expect(r.exitCode).toBe(1);

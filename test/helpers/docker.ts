@@ -9,8 +9,13 @@ export function dockerReady(): boolean {
   } catch {
     ok = false;
   }
-  if (!ok && process.env["CI"]) throw new Error("CI=true but no Docker engine answers: e2e tests must run in CI (scripts/setup-docker.sh starts one)");
-  if (!ok) console.warn("\n*** SKIPPING Docker e2e tests: no Docker engine answers here. Run `bash scripts/setup-docker.sh` (root, Debian) to run them. ***\n");
+  if (!ok && process.env["CI"])
+    throw new Error("CI=true but no Docker engine answers: e2e tests must run in CI (scripts/setup-docker.sh starts one)");
+  if (!ok)
+    console.warn(
+      "\n*** SKIPPING Docker e2e tests: no Docker engine answers here. " +
+        "Run `bash scripts/setup-docker.sh` (root, Debian) to run them. ***\n",
+    );
   return ok;
 }
 
@@ -21,5 +26,10 @@ export function docker(...args: string[]): string {
 /** The sha256 lines of a bundle's SHA256SUMS, as a map member -> digest. */
 export function bundleSums(bundle: string): Map<string, string> {
   const text = execFileSync("tar", ["-xOf", bundle, "SHA256SUMS"], { encoding: "utf8" });
-  return new Map(text.trim().split("\n").map((l) => [l.slice(66), l.slice(0, 64)] as [string, string]));
+  return new Map(
+    text
+      .trim()
+      .split("\n")
+      .map((l) => [l.slice(66), l.slice(0, 64)] as [string, string]),
+  );
 }

@@ -43,7 +43,11 @@ async function rebuild(repo: string, commit: string | null, patch: string | null
 
 describe("mlx capture: git", () => {
   it("records a patch of every uncommitted change that rebuilds the exact tree on a fresh clone", async () => {
-    await using repo = await makeRepo({ "train.js": "console.log(1)\n", "data/keep.bin": Buffer.from([0, 1, 2, 255]), "old.txt": "gone soon\n" });
+    await using repo = await makeRepo({
+      "train.js": "console.log(1)\n",
+      "data/keep.bin": Buffer.from([0, 1, 2, 255]),
+      "old.txt": "gone soon\n",
+    });
     writeFiles(repo.path, {
       "train.js": "console.log(2)\n", // modified
       "new dir/ünïcode name.txt": "untracked\n", // untracked, odd name
@@ -127,7 +131,7 @@ describe("mlx capture: git", () => {
     await using repo = await makeRepo();
     writeFiles(repo.path, {
       ".env": "API_KEY=FAKE\n",
-      "id_rsa": "-----BEGIN OPENSSH PRIVATE KEY-----\nFAKE\n",
+      id_rsa: "-----BEGIN OPENSSH PRIVATE KEY-----\nFAKE\n",
       "keys/key.pem": "-----BEGIN PRIVATE KEY-----\n",
       "big.bin": Buffer.alloc(4096, 7),
       "small.txt": "kept\n",
@@ -154,7 +158,9 @@ describe("mlx capture: git", () => {
       "data/train.csv": "a,b\n1,2\n",
       "data/test.csv": "a,b\n3,4\n",
     });
-    const r = await runMlx(["capture", "--input", "data", "--output", "out.txt", "--", "sh", "-c", "echo result > out.txt"], { cwd: repo.path });
+    const r = await runMlx(["capture", "--input", "data", "--output", "out.txt", "--", "sh", "-c", "echo result > out.txt"], {
+      cwd: repo.path,
+    });
     expect(r.exitCode).toBe(0);
     const show = JSON.parse(String((await runMlx(["show", "latest", "--json"], { cwd: repo.path })).stdout));
     expect(show.dependencies.lockfiles.map((l: { path: string }) => l.path)).toEqual(["package-lock.json", "requirements.txt"]);

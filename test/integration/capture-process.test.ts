@@ -6,10 +6,11 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { FIXTURES, MLX_BIN, runMlx, tempDir } from "../helpers/mlx.js";
+import type { RunManifest } from "../../src/record/types.js";
 
 const SDK = new URL("../../dist/sdk/index.js", import.meta.url).pathname;
 
-async function onlyRun(cwd: string): Promise<{ folder: string; manifest: Record<string, any> }> {
+async function onlyRun(cwd: string): Promise<{ folder: string; manifest: RunManifest }> {
   const runs = await readdir(join(cwd, ".mlx", "runs"));
   expect(runs).toHaveLength(1);
   const folder = join(cwd, ".mlx", "runs", runs[0]!);
@@ -86,7 +87,9 @@ describe("mlx capture: exit codes", () => {
 describe("mlx capture: concurrent runs", () => {
   it("gives 8 concurrent captures 8 distinct ids and 8 valid records", async () => {
     await using dir = await tempDir();
-    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => runMlx(["capture", "--json", "--", "node", "-e", `console.log('i=${i}')`], { cwd: dir.path })));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => runMlx(["capture", "--json", "--", "node", "-e", `console.log('i=${i}')`], { cwd: dir.path })),
+    );
     expect(results.map((r) => r.exitCode)).toEqual(Array(8).fill(0));
     const ids = results.map((r) => JSON.parse(String(r.stdout)).id);
     expect(new Set(ids).size).toBe(8);
@@ -105,7 +108,9 @@ describe("mlx capture: output and input", () => {
     const { folder } = await onlyRun(dir.path);
     const log = readFileSync(join(folder, "logs", "stdout.log"));
     expect(log.length).toBe(61 * 5e5);
-    const expected = createHash("sha256").update(Buffer.from(("x".repeat(60) + "\n").repeat(5e5))).digest("hex");
+    const expected = createHash("sha256")
+      .update(Buffer.from(("x".repeat(60) + "\n").repeat(5e5)))
+      .digest("hex");
     expect(createHash("sha256").update(log).digest("hex")).toBe(expected);
   });
 
@@ -132,7 +137,7 @@ describe("mlx capture: output and input", () => {
     expect(r.exitCode).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
     const { manifest } = await onlyRun(dir.path);
-    expect(manifest.outcome.notes.join(" ")).toContain("background process still held the output open");
+    expect(manifest.outcome?.notes.join(" ")).toContain("background process still held the output open");
   });
 });
 
@@ -148,12 +153,15 @@ describe("mlx capture: signals", () => {
     expect(readFileSync(marks, "utf8")).toBe("ready\nSIGTERM\n");
     const { manifest } = await onlyRun(dir.path);
     expect(manifest.status).toBe("interrupted");
-    expect(manifest.outcome.interruptedBy).toBe("SIGTERM");
+    expect(manifest.outcome?.interruptedBy).toBe("SIGTERM");
   });
 
   it("leaves no process of the run's group behind after SIGINT", async () => {
     await using dir = await tempDir();
-    const child = spawn(MLX_BIN, ["capture", "--", "sh", "-c", "sleep 300 & sleep 300 & echo started; wait"], { cwd: dir.path, stdio: ["ignore", "pipe", "ignore"] });
+    const child = spawn(MLX_BIN, ["capture", "--", "sh", "-c", "sleep 300 & sleep 300 & echo started; wait"], {
+      cwd: dir.path,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     await new Promise<void>((r) => child.stdout.once("data", () => r()));
     const { manifest: running } = await onlyRunWhenWritten(dir.path);
     const pgid = running.command.pid as number;
@@ -182,12 +190,15 @@ describe("mlx capture: at a terminal", () => {
     expect(code).toBe(130);
     const { manifest } = await onlyRun(dir.path);
     expect(manifest.status).toBe("interrupted");
-    expect(manifest.outcome.interruptedBy).toBe("SIGINT");
+    expect(manifest.outcome?.interruptedBy).toBe("SIGINT");
   });
 
   it("leaves a record when mlx itself is SIGKILLed; ls shows it abandoned once the command is gone", async () => {
     await using dir = await tempDir();
-    const child = spawn(MLX_BIN, ["capture", "--", "sh", "-c", "echo started; sleep 1"], { cwd: dir.path, stdio: ["ignore", "pipe", "ignore"] });
+    const child = spawn(MLX_BIN, ["capture", "--", "sh", "-c", "echo started; sleep 1"], {
+      cwd: dir.path,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     await new Promise<void>((r) => child.stdout.once("data", () => r()));
     await onlyRunWhenWritten(dir.path);
     child.kill("SIGKILL");
@@ -203,7 +214,8 @@ describe("mlx capture: at a terminal", () => {
 
 describe("mlx capture: seeds", () => {
   const random = join(FIXTURES, "bin", "random.mjs");
-  const draws = async (cwd: string, args: string[]) => JSON.parse(String((await runMlx(["capture", ...args, "--", "node", random], { cwd })).stdout).split("\n")[0]!);
+  const draws = async (cwd: string, args: string[]) =>
+    JSON.parse(String((await runMlx(["capture", ...args, "--", "node", random], { cwd })).stdout).split("\n")[0]!);
 
   it("gives the same Math.random sequence for the same seed, another for another seed", async () => {
     await using dir = await tempDir();
@@ -224,7 +236,9 @@ describe("mlx capture: seeds", () => {
     expect(x.draws).not.toEqual(y.draws);
     const ls = JSON.parse(String((await runMlx(["ls", "--json"], { cwd: dir.path })).stdout));
     expect(ls).toHaveLength(3);
-    const seeds = await Promise.all(ls.map(async (row: { id: string }) => JSON.parse(String((await runMlx(["show", row.id, "--json"], { cwd: dir.path })).stdout)).seed));
+    const seeds = await Promise.all(
+      ls.map(async (row: { id: string }) => JSON.parse(String((await runMlx(["show", row.id, "--json"], { cwd: dir.path })).stdout)).seed),
+    );
     expect(seeds).toContainEqual({ value: Number(drawn.seed), source: "drawn", preload: true });
     expect(seeds.filter((s) => s.value === 1 && s.preload === false)).toHaveLength(2);
   });
@@ -240,16 +254,34 @@ describe("mlx capture: metrics and params", () => {
     expect(r.exitCode).toBe(0);
     const { folder, manifest } = await onlyRun(dir.path);
     expect(manifest.params).toEqual({ value: 5 });
-    expect(manifest.metrics.final).toEqual({ acc: 0.75, "final.f1": 0.75, loss: 1 / 3, seed: manifest.seed.value, stdout_metric: 5, val_loss: 0.125, weird: "NaN" });
-    const series = readFileSync(join(folder, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
-    expect(series.filter((p) => p.name === "loss").map((p) => [p.step, p.source])).toEqual([[1, "sdk"], [2, "sdk"], [3, "sdk"]]);
+    expect(manifest.metrics?.final).toEqual({
+      acc: 0.75,
+      "final.f1": 0.75,
+      loss: 1 / 3,
+      seed: manifest.seed.value,
+      stdout_metric: 5,
+      val_loss: 0.125,
+      weird: "NaN",
+    });
+    const series = readFileSync(join(folder, "metrics.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(series.filter((p) => p.name === "loss").map((p) => [p.step, p.source])).toEqual([
+      [1, "sdk"],
+      [2, "sdk"],
+      [3, "sdk"],
+    ]);
     expect(series.find((p) => p.name === "val_loss")).toMatchObject({ step: 7, source: "stdout" });
     expect(manifest.warnings.join("\n")).toMatch(/sdk-metrics\.jsonl line 8: not a metric/);
   });
 
   it("reads a run config, with the command line winning, and names the bad field of a bad one", async () => {
     await using dir = await tempDir();
-    await writeFile(join(dir.path, "run.yaml"), `name: cfg\nrun: node ${join(FIXTURES, "bin", "random.mjs")}\nseed: 9\nparams: {lr: 0.1}\n`);
+    await writeFile(
+      join(dir.path, "run.yaml"),
+      `name: cfg\nrun: node ${join(FIXTURES, "bin", "random.mjs")}\nseed: 9\nparams: {lr: 0.1}\n`,
+    );
     const ok = await runMlx(["capture", "--config", "run.yaml", "--param", "lr=0.2"], { cwd: dir.path });
     expect(ok.exitCode).toBe(0);
     const { manifest } = await onlyRun(dir.path);
@@ -265,12 +297,30 @@ describe("mlx capture: secrets never reach disk", () => {
   it("keeps secret environment values and argv out of the record", async () => {
     await using dir = await tempDir();
     const env = {
-      AWS_SECRET_ACCESS_KEY: "AKIAFAKEFAKE", WANDB_API_KEY: "wk_FAKEFAKE", HF_TOKEN: "hf_FAKEFAKE",
-      DATABASE_URL: "postgres://u:p4ssword@h/db", HTTPS_PROXY: "http://u:p4ssword@px:3128", NODE_ENV: "test",
+      AWS_SECRET_ACCESS_KEY: "AKIAFAKEFAKE",
+      WANDB_API_KEY: "wk_FAKEFAKE",
+      HF_TOKEN: "hf_FAKEFAKE",
+      DATABASE_URL: "postgres://u:p4ssword@h/db",
+      HTTPS_PROXY: "http://u:p4ssword@px:3128",
+      NODE_ENV: "test",
     };
     const r = await runMlx(
       // The child still gets the real values; it does not print them (logs keep whatever it prints).
-      ["capture", "--env", "HF_TOKEN", "--env", "DATABASE_URL", "--", "sh", "-c", 'test "$2" = sk-FAKEFAKE', "sh", "--api-key", "sk-FAKEFAKE", "--wandb-key=wk_FAKEFAKE"],
+      [
+        "capture",
+        "--env",
+        "HF_TOKEN",
+        "--env",
+        "DATABASE_URL",
+        "--",
+        "sh",
+        "-c",
+        'test "$2" = sk-FAKEFAKE',
+        "sh",
+        "--api-key",
+        "sk-FAKEFAKE",
+        "--wandb-key=wk_FAKEFAKE",
+      ],
       { cwd: dir.path, env },
     );
     expect(r.exitCode).toBe(0);

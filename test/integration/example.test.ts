@@ -25,7 +25,10 @@ describe("the iris example, captured end to end", () => {
     expect(Object.keys(a.metrics.final).sort()).toEqual(["accuracy", "loss", "test_loss", "train_accuracy"]);
     expect(a.metrics.final.accuracy).toBeGreaterThan(0.6);
 
-    const series = readFileSync(join(repo.path, ".mlx", "runs", a.id, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const series = readFileSync(join(repo.path, ".mlx", "runs", a.id, "metrics.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(series.filter((p) => p.name === "loss").map((p) => p.step)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
 
     // Same seed, same code, same data: identical results, down to the weights file.
@@ -45,6 +48,8 @@ describe("the iris example, captured end to end", () => {
     expect(g.best.metric).toBe(top);
     expect(g.best.index).toBe(g.trials.findIndex((t: { metric: number }) => t.metric === top)); // ties: the lower index
     const again = JSON.parse(String((await runMlx(["capture", "--config", "search.yaml", "--json"], { cwd: repo.path })).stdout));
-    expect(again.trials.map((t: { params: unknown; metric: unknown }) => [t.params, t.metric])).toEqual(g.trials.map((t: { params: unknown; metric: unknown }) => [t.params, t.metric]));
+    expect(again.trials.map((t: { params: unknown; metric: unknown }) => [t.params, t.metric])).toEqual(
+      g.trials.map((t: { params: unknown; metric: unknown }) => [t.params, t.metric]),
+    );
   }, 120_000);
 });
