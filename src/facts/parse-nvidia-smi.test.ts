@@ -14,6 +14,14 @@ describe("nvidia-smi parsing", () => {
     });
   });
 
+  it("reads a real H200 host's output (recorded on it, driver 580.159.04, CUDA 13.0)", () => {
+    expect(machine("h200-580-real")).toEqual({
+      devices: [{ index: 0, name: "NVIDIA H200", uuid: "GPU-9d59fafc-72a3-4807-b3a3-bd1231fb50b5", memoryMiB: 143771 }],
+      driver: "580.159.04",
+      cuda: "13.0",
+    });
+  });
+
   it("reads every GPU of a multi-GPU host in the wide layout", () => {
     const info = machine("a100x2-580");
     expect(info.devices.map((d) => [d.index, d.name, d.memoryMiB])).toEqual([
