@@ -50,7 +50,14 @@ export async function probeForCapture(request: ProbeRequest): Promise<Probes> {
   ]);
   const { root, recordFolder } = request;
   const notGit: Probed<never> = { available: false, reason: `not a git repository (root taken as ${root})` };
-  const gitOptions = { root, recordFolder, maxUntrackedBytes: request.maxUntrackedBytes, includeSecretFiles: request.includeSecretFiles };
+  const gitWarnings: string[] = [];
+  const gitOptions = {
+    root,
+    recordFolder,
+    maxUntrackedBytes: request.maxUntrackedBytes,
+    includeSecretFiles: request.includeSecretFiles,
+    warn: (line: string) => void gitWarnings.push(line),
+  };
   const [system, gpus, git, dependencies, runtimes, inputs] = await Promise.all([
     probe("system", PROBE_TIMEOUT_MS, probeSystem),
     probe("gpu", PROBE_TIMEOUT_MS, () => probeGpus(PROBE_TIMEOUT_MS, request.host.env["PATH"])),
@@ -63,7 +70,9 @@ export async function probeForCapture(request: ProbeRequest): Promise<Probes> {
     Promise.all(request.inputs.map((p) => hashPath(root, p))),
   ]);
   const warnings: string[] = [];
+  if (request.inGit && !git.available) warnings.push(`git state not recorded (pack will refuse this run): ${git.reason}`);
   if (git.available) {
+    warnings.push(...gitWarnings);
     for (const e of git.excluded) {
       warnings.push(
         e.reason === "too-large"

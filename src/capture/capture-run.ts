@@ -1,7 +1,7 @@
-import { join, relative, resolve, sep } from "node:path";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Writable } from "node:stream";
 import { runEnvironment } from "../bundle/run-environment.js";
-import { describeError, EnvironmentError } from "../errors.js";
+import { BadInputError, describeError, EnvironmentError } from "../errors.js";
 import type { HostProcess } from "../facts/host-process.js";
 import { MetricsCollector, SDK_METRICS_FILE, SERIES_FILE } from "../metrics/metrics-collector.js";
 import { compileMetricPattern } from "../metrics/stdout-metrics.js";
@@ -51,8 +51,9 @@ export interface CaptureResult {
  * command starts (exit 2/3, no run folder); once it has started, its exit code is returned and a
  * record is written. The command starts first; modules, probes and hashing follow while it runs.
  */
-export async function captureRun(options: CaptureOptions, deps: CaptureDeps): Promise<CaptureResult> {
-  const { root, inGit } = await findRoot(options.cwd);
+export async function captureRun(given: CaptureOptions, deps: CaptureDeps): Promise<CaptureResult> {
+  const { root, inGit } = await findRoot(given.cwd);
+  const options = { ...given, metricFiles: given.metricFiles.map((p) => checkMetricFile(root, given.cwd, p)) };
   const inputs = await Promise.all(options.inputs.map((p) => toRecordedPath(root, options.cwd, p, "--input")));
   const outputs = options.outputs.map((p) =>
     lexicalRecordedPath(root, options.cwd, p, "--output", "Declare outputs inside the repository."),
@@ -134,6 +135,21 @@ export async function captureRun(options: CaptureOptions, deps: CaptureDeps): Pr
   }
   if (result.spawnError) deps.log(`mlx: ${spawnMessage(result, options.argv[0]!)}`);
   return { exitCode: finalExitCode(result), folder, manifest, ...(recordError ? { recordError } : {}) };
+}
+
+/**
+ * A metrics file is recorded relative to the working folder (replay reads it there), so it must lie
+ * in that folder or below it, inside the repository. Checked before the command starts: a record
+ * naming one elsewhere could not be written after the run.
+ */
+function checkMetricFile(root: string, cwd: string, given: string): string {
+  const hint = "Have the run write its metrics file in the working folder or below it.";
+  lexicalRecordedPath(root, cwd, given, "--metrics-file", hint);
+  const rel = relative(cwd, resolve(cwd, given)).split(sep).join("/");
+  if (rel === "" || rel === ".." || rel.startsWith("../") || isAbsolute(rel)) {
+    throw new BadInputError(`--metrics-file ${given} is outside the working folder ${cwd}`, hint);
+  }
+  return rel;
 }
 
 /** The command's environment: mlx's own, plus the run environment contract (seed, params, metrics file, preload). */

@@ -1,6 +1,6 @@
 import type { CollectedMetrics } from "../metrics/metrics-collector.js";
 import { SERIES_FILE } from "../metrics/metrics-collector.js";
-import { redactArgv, selectEnv } from "../record/redact.js";
+import { redactArgv, redactParams, selectEnv } from "../record/redact.js";
 import { API_VERSION, type HashedPath, type RunManifest, type RunStatus } from "../record/types.js";
 import type { CaptureOptions } from "./capture-options.js";
 import type { Probes } from "./capture-probes.js";
@@ -21,6 +21,8 @@ export interface RunStart {
 /** The record as first written, while the command runs: so that even a SIGKILL of mlx leaves one. */
 export function startRunManifest(options: CaptureOptions, start: RunStart): RunManifest {
   const redaction = redactArgv(options.shell ? [options.argv.join(" ")] : options.argv);
+  // The command still gets the real values (MLX_PARAMS); only the record holds "***", and replay refuses it.
+  const params = redactParams(options.params);
   return {
     apiVersion: API_VERSION,
     kind: "Run",
@@ -37,7 +39,7 @@ export function startRunManifest(options: CaptureOptions, start: RunStart): RunM
       cwd: start.cwdRel,
       ...(start.pid === undefined ? {} : { pid: start.pid }),
     },
-    params: { ...options.params },
+    params: params.value as Record<string, unknown>,
     seed: { value: start.seed, source: options.seed === undefined ? "drawn" : "given", preload: options.seedPreload },
     env: selectEnv(start.env, options.envAllow),
     inputs: [],
@@ -45,7 +47,9 @@ export function startRunManifest(options: CaptureOptions, start: RunStart): RunM
     logs: { stdout: "logs/stdout.log", stderr: "logs/stderr.log" },
     ...(Object.keys(options.tolerances).length > 0 ? { tolerances: { ...options.tolerances } } : {}),
     ...(options.group ? { group: { ...options.group } } : {}),
-    warnings: [],
+    warnings: params.paths.map(
+      (p) => `param ${p} looks secret: recorded as "***" (replay cannot supply it; pass secrets in the environment)`,
+    ),
   };
 }
 

@@ -1,4 +1,5 @@
-import { copyFile, mkdir, readdir, readFile, stat } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { copyFile, lstat, mkdir, readdir, readFile, readlink, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Dependencies, Lockfile, Probed } from "../record/types.js";
 import { sha256File, sha256Text } from "../primitives/hash-paths.js";
@@ -66,11 +67,25 @@ async function probeNodeModules(root: string, folders: string[]): Promise<Depend
   }) as Promise<Probed<{ count: number; fingerprint: string; source: string }>>;
 }
 
-/** The fingerprint of one node_modules folder (relative to root); `source` names what was read. */
+/**
+ * The fingerprint of one node_modules folder (relative to root): the installed packages (name@version)
+ * and every file's path, size and mtime, so that a file edited after capture changes it too. Sizes
+ * and mtimes come from one lstat per file; no file is read. `source` names where the packages were read.
+ */
 export async function fingerprintNodeModules(
   root: string,
   modules: string,
 ): Promise<{ count: number; fingerprint: string; source: string }> {
+  const [packages, files] = await Promise.all([listPackages(root, modules), fileStatsDigest(join(root, modules))]);
+  return { count: packages.count, fingerprint: sha256Text(`${packages.fingerprint}\n${files}`), source: packages.source };
+}
+
+/** The fingerprint as mlx recorded it before file stats were part of it: packages only. */
+export async function packagesFingerprint(root: string, modules: string): Promise<{ count: number; fingerprint: string; source: string }> {
+  return listPackages(root, modules);
+}
+
+async function listPackages(root: string, modules: string): Promise<{ count: number; fingerprint: string; source: string }> {
   const hidden = await readFile(join(root, modules, ".package-lock.json"), "utf8").catch(() => undefined);
   if (hidden) {
     const packages = (JSON.parse(hidden) as { packages?: Record<string, { version?: string }> }).packages ?? {};
@@ -78,6 +93,31 @@ export async function fingerprintNodeModules(
     return { ...fingerprintPackages(list), source: `${modules}/.package-lock.json` };
   }
   return { ...fingerprintPackages(await topLevelPackages(join(root, modules))), source: modules };
+}
+
+/** Tools' caches inside node_modules change on every run without changing what is installed. */
+const SKIPPED = new Set([".cache"]);
+
+/** sha256 of the sorted "path size mtimeMs" lines of every file (links: their target) below `dir`. */
+export async function fileStatsDigest(dir: string): Promise<string> {
+  const lines: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    const entries = await readdir(join(dir, rel), { withFileTypes: true });
+    await Promise.all(
+      entries.map(async (entry) => {
+        if (rel === "" && SKIPPED.has(entry.name)) return;
+        const childRel = rel ? `${rel}/${entry.name}` : entry.name;
+        if (entry.isDirectory()) return walk(childRel);
+        if (entry.isSymbolicLink()) return void lines.push(`${childRel}\t-> ${await readlink(join(dir, childRel))}`);
+        const info = await lstat(join(dir, childRel));
+        lines.push(`${childRel}\t${info.size}\t${Math.trunc(info.mtimeMs)}`);
+      }),
+    );
+  };
+  await walk("");
+  const hash = createHash("sha256");
+  for (const line of lines.sort()) hash.update(line + "\n");
+  return hash.digest("hex");
 }
 
 async function topLevelPackages(modules: string): Promise<string[]> {

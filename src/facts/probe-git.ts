@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { GitExcluded, GitInfo } from "../record/types.js";
 import { git, gitMaybe, gitToFile } from "./git.js";
+import { probeTracked } from "./git-tracked.js";
 import { sha256File } from "../primitives/hash-paths.js";
 import { looksSecretFile, stripCredentials } from "../record/redact.js";
 
@@ -17,6 +18,8 @@ export interface GitProbeOptions {
   maxUntrackedBytes: number;
   /** Put untracked files that look like secrets (.env, id_rsa, *.pem) in the patch anyway. */
   includeSecretFiles: boolean;
+  /** Told what the record cannot hold: submodule changes, committed secrets. */
+  warn: (line: string) => void;
 }
 
 /**
@@ -25,15 +28,42 @@ export interface GitProbeOptions {
  * checkout of the commit. The user's index is never touched: a temporary GIT_INDEX_FILE is used.
  */
 export async function probeGit(options: GitProbeOptions): Promise<GitInfo> {
+  try {
+    return await probeGitState(options);
+  } catch (error) {
+    throw explainGitFailure(error, options.root);
+  }
+}
+
+/**
+ * git's refusal of a repository owned by another user, with the fix; other failures as they are.
+ * Without this the record only said "git ls-files failed", and the code state was lost unexplained.
+ */
+export function explainGitFailure(error: unknown, root: string): unknown {
+  const text = error instanceof Error ? error.message : String(error);
+  if (!/dubious ownership/i.test(text)) return error;
+  return new Error(
+    `git refuses the repository at ${root}: detected dubious ownership (it belongs to another user). ` +
+      `Fix: git config --global --add safe.directory ${root}`,
+    { cause: error },
+  );
+}
+
+async function probeGitState(options: GitProbeOptions): Promise<GitInfo> {
   const call = { cwd: options.root };
   // Independent questions in parallel: a git spawn costs ~10 ms, and capture waits for the slowest probe.
   const gitDir = await findGitDir(options.root);
   const head = await readFile(join(gitDir, "HEAD"), "utf8").catch(() => "");
-  const [commit, remotes, untrackedRaw] = await Promise.all([
+  const [commit, remotes, untrackedRaw, tracked] = await Promise.all([
     readHeadCommit(gitDir, head).then((c) => c ?? gitMaybe(["rev-parse", "--verify", "-q", "HEAD^{commit}"], call)),
     gitMaybe(["config", "--get-regexp", "^remote\\..*\\.url$"], call),
     git(["ls-files", "--others", "--exclude-standard", "-z"], call),
+    probeTracked(options.root),
   ]);
+  for (const path of tracked.dirtySubmodules) options.warn(`submodule ${path} has uncommitted changes; pack cannot include them`);
+  for (const path of tracked.secretFiles) {
+    options.warn(`committed ${path} looks like a secret: it is in the git history already; pack leaves it out of the image and bundle`);
+  }
   const branch = parseHeadBranch(head);
   const untracked = untrackedRaw
     .toString("utf8")
@@ -78,7 +108,7 @@ export async function probeGit(options: GitProbeOptions): Promise<GitInfo> {
       commit,
       branch,
       remote: pickRemote(remotes),
-      dirty: patch !== null || excluded.length > 0,
+      dirty: patch !== null || excluded.length > 0 || tracked.dirtySubmodules.length > 0,
       patch,
       excluded,
     };

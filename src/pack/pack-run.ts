@@ -1,7 +1,7 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { DATA_DIR, IMAGE_ARCHIVE } from "../bundle/layout.js";
+import { CONTEXT_DIR, DATA_DIR, IMAGE_ARCHIVE } from "../bundle/layout.js";
 import { MemberChangedError, tarStreamOf } from "../bundle/tar-writer.js";
 import { writeBundle } from "../bundle/write-bundle.js";
 import type { DockerClient } from "../docker/docker-client.js";
@@ -12,8 +12,9 @@ import { readRun } from "../record/run-store.js";
 import { buildContext } from "./build-context.js";
 import { bundleManifestFor } from "./bundle-manifest.js";
 import { bundleMembers, recordEntries } from "./bundle-members.js";
-import { checkIncluded, checkInputs, checkOutput } from "./check-paths.js";
+import { checkIncluded, checkInputs, checkMemberNames, checkOutput, checkSubmodulesIncluded } from "./check-paths.js";
 import { checkRunIsPackable, checkSameCode, defaultBaseImage } from "./check-run.js";
+import { listSubmodules } from "./code-snapshot.js";
 import { resolveTarget } from "./resolve-target.js";
 
 export interface PackOptions {
@@ -25,6 +26,8 @@ export interface PackOptions {
   readonly includes: readonly string[];
   readonly allowFailed: boolean;
   readonly force: boolean;
+  /** --sign: signs SHA256SUMS (an SSH signature); written into the bundle as SHA256SUMS.sig. */
+  readonly sign?: (sums: Buffer) => Promise<Buffer>;
 }
 
 export interface PackProgress {
@@ -67,6 +70,8 @@ export async function packRun(options: PackOptions, deps: PackDeps): Promise<Pac
   const baseImage = options.baseImage ?? defaultBaseImage(run);
   const inputs = await checkInputs(root, run);
   const includes = await Promise.all(options.includes.map((p) => checkIncluded(root, options.cwd, p)));
+  checkSubmodulesIncluded(await listSubmodules(root, git, git.patch ? join(recordFolder, git.patch.file) : null), includes);
+  checkMemberNames(inputs.map((i) => `${DATA_DIR}/${i.path}`));
 
   await deps.docker.ping();
   if ((await deps.docker.imageId(baseImage)) === null) {
@@ -93,6 +98,7 @@ export async function packRun(options: PackOptions, deps: PackDeps): Promise<Pac
       scratch,
     };
     const context = await buildContext(plan, (line) => deps.progress.step(line));
+    checkMemberNames(context.entries.map((e) => `${CONTEXT_DIR}/${e.name}`));
     const warnings = context.secretFiles.map((path) => `${path} looks like a secret: left out of the image and the bundle`);
 
     // The image, built through the Engine API from a context streamed from disk, then saved.
@@ -128,6 +134,7 @@ export async function packRun(options: PackOptions, deps: PackDeps): Promise<Pac
       mtimeSeconds: sourceDateOf(run.createdAt),
       onBytes: (n) => deps.progress.bytes("writing bundle", n),
       temps: deps.temps,
+      ...(options.sign ? { sign: options.sign } : {}),
     }).catch((error: unknown) => {
       throw error instanceof MemberChangedError ? changedSinceCapture(error) : error;
     });
@@ -136,7 +143,8 @@ export async function packRun(options: PackOptions, deps: PackDeps): Promise<Pac
     // Whatever happened, no temp file stays: the saved image lives only inside a finished bundle.
     for (const temp of [scratch, imageFile]) {
       if (temp === null) continue;
-      await rm(temp, { recursive: true, force: true });
+      // Retries: a failed step may still have writes in flight into the scratch folder (ENOTEMPTY).
+      await rm(temp, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }).catch(() => undefined); // keep the first error
       deps.temps.delete(temp);
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_ENV_ALLOWLIST, looksSecretFile, redactArgv, selectEnv, stripCredentials } from "./redact.js";
+import { DEFAULT_ENV_ALLOWLIST, looksSecretFile, looksSecretKey, redactArgv, redactParams, selectEnv, stripCredentials } from "./redact.js";
 
 describe("selectEnv", () => {
   const env = {
@@ -38,8 +38,46 @@ describe("redactArgv", () => {
     [["curl", "https://alice:pw@host/x"], ["curl", "***"], [1]],
     [["node", "t.js", "--key-size", "--lr", "1"], ["node", "t.js", "--key-size", "--lr", "1"], []],
     [["node", "t.js", "a b", "", "é"], ["node", "t.js", "a b", "", "é"], []],
+    [["env", "AWS_SECRET_ACCESS_KEY=FAKEsecret", "LR=0.1", "node"], ["env", "AWS_SECRET_ACCESS_KEY=***", "LR=0.1", "node"], [1]],
+    [["python", "t.py", "model.api_key=FAKEkey", "max_tokens=10"], ["python", "t.py", "model.api_key=***", "max_tokens=10"], [2]],
+    [["curl", "-H", "Authorization: Bearer FAKEbearer1"], ["curl", "-H", "Authorization: ***"], [2]],
+    [["curl", "--header=Proxy-Authorization: Basic QWxhZGRpbjpvcGVu"], ["curl", "--header=Proxy-Authorization: ***"], [1]],
+    [["x", "Bearer FAKEbearer2"], ["x", "Bearer ***"], [1]],
+    [["x", "Basic QWxhZGRpbjpvcGVu"], ["x", "Basic ***"], [1]],
+    [["x", "--arch", "basic", "resnet"], ["x", "--arch", "basic", "resnet"], []],
+    [["x", '{"password":"FAKEpw","lr":1}'], ["x", '{"password":"***","lr":1}'], [1]],
+    [["x", '[{"db":{"token":"FAKEtok"}}]'], ["x", '[{"db":{"token":"***"}}]'], [1]],
+    [["x", '{"tokenizer":"bert","key_size":3}'], ["x", '{"tokenizer":"bert","key_size":3}'], []],
+    [["HF_TOKEN=FAKEhf node t.js --lr 1"], ["HF_TOKEN=*** node t.js --lr 1"], [0]],
   ])("%j", (argv, expected, positions) => {
     expect(redactArgv(argv)).toEqual({ argv: expected, redacted: positions });
+  });
+});
+
+describe("looksSecretKey", () => {
+  it.each(["api_key", "apiKey", "AWS_SECRET_ACCESS_KEY", "hf_token", "db.password", "key", "Authorization", "client-secret", "DSN"])(
+    "%s is secret",
+    (key) => expect(looksSecretKey(key)).toBe(true),
+  );
+  it.each(["lr", "max_tokens", "tokenizer", "key_size", "monkey", "keyboard", "author", "num_keys", "batch_size"])("%s is not", (key) =>
+    expect(looksSecretKey(key)).toBe(false),
+  );
+});
+
+describe("redactParams", () => {
+  it.each([
+    [{ lr: 0.1 }, { lr: 0.1 }, []],
+    [{ api_key: "FAKE", lr: 1 }, { api_key: "***", lr: 1 }, ["api_key"]],
+    [{ db: { password: "x", port: 5 } }, { db: { password: "***", port: 5 } }, ["db.password"]],
+    [{ list: [{ token: 3 }] }, { list: [{ token: "***" }] }, ["list[0].token"]],
+    [{ note: "ghp_abcdefgh" }, { note: "***" }, ["note"]],
+    [{ use_auth: true, token: null }, { use_auth: true, token: null }, []],
+  ])("%j", (params, value, paths) => expect(redactParams(params)).toEqual({ value, paths }));
+
+  it("keeps a __proto__ key a plain key", () => {
+    const { value } = redactParams(JSON.parse('{"__proto__":{"secret":"x"}}'));
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(JSON.stringify(value)).toBe('{"__proto__":{"secret":"***"}}');
   });
 });
 
@@ -54,8 +92,37 @@ describe("stripCredentials", () => {
 });
 
 describe("looksSecretFile", () => {
-  it.each([".env", ".env.local", "id_rsa", "keys/key.pem", "gcp.json", "conf/.npmrc", "credentials.json"])("%s is secret-looking", (p) =>
-    expect(looksSecretFile(p)).toBe(true),
+  it.each([
+    ".env",
+    ".env.local",
+    "id_rsa",
+    "keys/key.pem",
+    "gcp.json",
+    "conf/.npmrc",
+    "credentials.json",
+    ".git-credentials",
+    ".pgpass",
+    ".envrc",
+    ".dockercfg",
+    ".docker/config.json",
+    "ops/.htpasswd",
+    "kubeconfig",
+    "prod.kubeconfig",
+    "deploy_key",
+    "deploy_key.pub",
+    "terraform.tfvars",
+    "infra/prod.tfvars.json",
+    "token.txt",
+    "hf_token.txt",
+    ".aws/credentials",
+    "home/.ssh/config",
+    ".ssh/known_hosts",
+    "vpn/office.ovpn",
+    "alice-private.asc",
+    "secring.gpg",
+  ])("%s is secret-looking", (p) => expect(looksSecretFile(p)).toBe(true));
+  it.each(["train.js", "data/env.csv", "environment.yml", "keyboard.py", "tokens.txt", "tokenizer.txt", "docker/config.json", "notes.asc"])(
+    "%s is not",
+    (p) => expect(looksSecretFile(p)).toBe(false),
   );
-  it.each(["train.js", "data/env.csv", "environment.yml", "keyboard.py"])("%s is not", (p) => expect(looksSecretFile(p)).toBe(false));
 });

@@ -61,9 +61,76 @@ export function selectEnv(
 
 const SECRET_FLAG = /^--?[\w-]*(key|token|secret|password|passwd|credential|auth)[\w-]*$/i;
 
+/** Words that make a key (a parameter, a JSON key, a NAME= assignment) secret on their own, or as a pair. */
+const SECRET_WORDS = new Set(
+  ["secret", "token", "password", "passwd", "pwd", "passphrase", "credential", "credentials"].concat([
+    "apikey",
+    "auth",
+    "authorization",
+    "cookie",
+    "dsn",
+    "privatekey",
+    "accesskey",
+    "secretkey",
+  ]),
+);
+const SECRET_PAIRS = /\b(api key|access key|private key|secret key|client secret|database url|session key|signing key)\b/;
+
 /**
- * Replaces secret-looking arguments with "***": the value after a flag such as `--api-key`,
- * the value part of `--token=...`, and any argument whose text looks like a credential.
+ * A key names a secret when one of its words does: `api_key`, `AWS_SECRET_ACCESS_KEY`, `hfToken`,
+ * `db.password`, a bare `key`; not `max_tokens`, `tokenizer`, `key_size` (word by word, not substrings).
+ */
+export function looksSecretKey(key: string): boolean {
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  if (words.length === 1 && words[0] === "key") return true;
+  return words.some((w) => SECRET_WORDS.has(w)) || SECRET_PAIRS.test(words.join(" "));
+}
+
+/** `NAME=value` (at the start of a word), `Authorization: ...` and other credential headers, `Bearer xyz`/`Basic xyz`. */
+const EMBEDDED: Array<[RegExp, (match: string, ...groups: string[]) => string]> = [
+  [
+    /(^|\s)([A-Za-z_][\w.-]*)=(\S+)/g,
+    (m, lead, name, value) => (looksSecretKey(name!) && value !== REDACTED ? `${lead}${name}=${REDACTED}` : m),
+  ],
+  [
+    /\b((?:proxy-)?authorization|x-api-key|api-key|x-auth-token|cookie)(\s*:\s*)(.+)$/gim,
+    (_m, header, sep) => `${header}${sep}${REDACTED}`,
+  ],
+  [/\b([Bb]earer|BEARER)(\s+)(?!\*\*\*)[A-Za-z0-9._~+/=-]{4,}/g, (_m, scheme, space) => `${scheme}${space}${REDACTED}`],
+  [/\b(Basic)(\s+)[A-Za-z0-9+/]{8,}={0,2}(?![\w+/=])/g, (_m, scheme, space) => `${scheme}${space}${REDACTED}`],
+];
+
+/** One argument with secrets inside it replaced: assignments, headers, tokens, JSON values under secret keys. */
+function redactArgument(arg: string): string {
+  const json = redactJsonText(arg);
+  if (json !== undefined) return json;
+  let out = arg;
+  for (const [pattern, replace] of EMBEDDED) out = out.replace(pattern, replace as (m: string, ...g: string[]) => string);
+  return out;
+}
+
+/** A JSON object or array whose values under secret keys are replaced, re-serialised; undefined when not JSON or unchanged. */
+function redactJsonText(arg: string): string | undefined {
+  if (!/^\s*[[{]/.test(arg)) return undefined;
+  let data: unknown;
+  try {
+    data = JSON.parse(arg);
+  } catch {
+    return undefined;
+  }
+  const { value, paths } = redactParams(data);
+  return paths.length > 0 ? JSON.stringify(value) : undefined;
+}
+
+/**
+ * Replaces secret-looking arguments with "***": the value after a flag such as `--api-key`, the
+ * value part of `--token=...` and `AWS_SECRET_ACCESS_KEY=...`, credential headers (`-H
+ * "Authorization: Bearer ..."`), values under secret keys in JSON arguments, and any argument whose
+ * text looks like a credential. Returns the positions changed.
  */
 export function redactArgv(argv: readonly string[]): { argv: string[]; redacted: number[] } {
   const out = [...argv];
@@ -81,9 +148,51 @@ export function redactArgv(argv: readonly string[]): { argv: string[]; redacted:
     } else if (looksSecretValue(arg)) {
       out[i] = REDACTED;
       redacted.push(i);
+    } else {
+      const cleaned = redactArgument(arg);
+      if (cleaned !== arg) {
+        out[i] = cleaned;
+        redacted.push(i);
+      }
     }
   }
   return { argv: out, redacted };
+}
+
+/**
+ * Parameters with the values under secret-looking keys (at any depth) replaced by "***", and the
+ * dotted paths replaced: `{ api_key: "sk-..", model: { password: "x" } }` -> paths ["api_key", "model.password"].
+ * A text value that looks like a credential is replaced too, whatever its key.
+ */
+export function redactParams(params: unknown, prefix = ""): { value: unknown; paths: string[] } {
+  if (Array.isArray(params)) {
+    const paths: string[] = [];
+    const value = params.map((item, i) => {
+      const r = redactParams(item, `${prefix}[${i}]`);
+      paths.push(...r.paths);
+      return r.value;
+    });
+    return { value, paths };
+  }
+  if (params !== null && typeof params === "object") {
+    const paths: string[] = [];
+    // fromEntries defines own properties: a "__proto__" key from JSON stays a plain key.
+    const value = Object.fromEntries(
+      Object.entries(params).map(([key, item]): [string, unknown] => {
+        const path = prefix ? `${prefix}.${key}` : key;
+        if (looksSecretKey(key) && item !== null && typeof item !== "boolean") {
+          paths.push(path);
+          return [key, REDACTED];
+        }
+        const r = redactParams(item, path);
+        paths.push(...r.paths);
+        return [key, r.value];
+      }),
+    );
+    return { value, paths };
+  }
+  if (typeof params === "string" && looksSecretValue(params)) return { value: REDACTED, paths: [prefix] };
+  return { value: params, paths: [] };
 }
 
 /** Removes user:password@ from URLs (git remotes, proxies): https://alice:tok@host/r -> https://host/r. */
@@ -91,26 +200,4 @@ export function stripCredentials(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, "$1");
 }
 
-/** File names that hold secrets by custom: keys, tokens, credentials. */
-const SECRET_FILE = new RegExp(
-  "^(" +
-    [
-      "\\.env(\\..*)?",
-      "\\.npmrc",
-      "\\.pypirc",
-      "\\.netrc",
-      "id_(rsa|dsa|ecdsa|ed25519)(\\.pub)?",
-      ".*\\.(pem|key|p12|pfx|jks|keystore)",
-      "credentials(\\.json)?",
-      ".*service[-_]?account.*\\.json",
-      "gcp.*\\.json",
-      ".*secret.*",
-    ].join("|") +
-    ")$",
-  "i",
-);
-
-/** Untracked files that are left out of the git patch unless asked for. */
-export function looksSecretFile(path: string): boolean {
-  return SECRET_FILE.test(path.split("/").pop() ?? path);
-}
+export { looksSecretFile } from "./secret-files.js";

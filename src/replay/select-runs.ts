@@ -1,4 +1,5 @@
 import { BadInputError } from "../errors.js";
+import { REDACTED } from "../record/redact.js";
 import type { GroupManifest, RunManifest } from "../record/types.js";
 
 /** For group bundles: the best trial, one trial's index, or all of them. */
@@ -24,8 +25,24 @@ export function selectRuns(runs: readonly RunManifest[], group: GroupManifest | 
         "Ask the author for a run captured without secrets on the command line (pass them in the environment instead).",
       );
     }
+    const params = redactedParams(run.params);
+    if (params.length > 0) {
+      throw new BadInputError(
+        `the recorded params of run ${run.id} have redacted secrets (${params.join(", ")}); replay cannot supply them`,
+        "Ask the author for a run captured without secrets in its params (pass them in the environment instead).",
+      );
+    }
   }
   return selected;
+}
+
+/** Where capture stored "***" in place of a secret param, as dotted paths. */
+function redactedParams(value: unknown, prefix = ""): string[] {
+  if (value === REDACTED) return [prefix];
+  if (value === null || typeof value !== "object") return [];
+  return Object.entries(value).flatMap(([k, v]) =>
+    redactedParams(v, Array.isArray(value) ? `${prefix}[${k}]` : prefix ? `${prefix}.${k}` : k),
+  );
 }
 
 function selectSingle(runs: readonly RunManifest[], trials: TrialChoice): SelectedRun[] {
