@@ -3,7 +3,8 @@ import { PassThrough, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createReadStream } from "node:fs";
 import { Parser, type ReadEntry } from "tar";
-import { BadInputError } from "../errors.js";
+import { posix } from "node:path";
+import { BadInputError, describeError } from "../errors.js";
 import { TarWriter } from "./tar-writer.js";
 
 const SMALL = 4 * 1024 * 1024;
@@ -14,50 +15,76 @@ interface SavedManifest {
   Layers?: unknown;
 }
 
+/** What one pass over image.tar keeps: its small regular files, and how often each name occurs (any type, any size). */
+export interface ImageArchiveFiles {
+  files: Map<string, Buffer>;
+  counts: Map<string, number>;
+  /** The entry type of each name's last occurrence. */
+  types: Map<string, string>;
+  /** Set when the archive could not be parsed. */
+  corrupt: boolean;
+}
+
+/** A member name as the engine's loader sees it once extracted: "./manifest.json" and "a/../manifest.json" are "manifest.json". */
+export function normalizeArchiveName(name: string): string {
+  return posix.normalize(`/${name}`).slice(1).replace(/\/+$/, "");
+}
+
 /** A parser that keeps the small files of a `docker save` archive (manifest.json, configs) as it streams by. */
-export function smallFilesCollector(): { parser: Parser; files: Map<string, Buffer> } {
-  const files = new Map<string, Buffer>();
+export function smallFilesCollector(): { parser: Parser; files: ImageArchiveFiles } {
+  const files: ImageArchiveFiles = { files: new Map(), counts: new Map(), types: new Map(), corrupt: false };
   const parser = new Parser({
     strict: true,
     onReadEntry: (entry: ReadEntry) => {
+      const name = normalizeArchiveName(entry.path);
+      files.counts.set(name, (files.counts.get(name) ?? 0) + 1);
+      files.types.set(name, entry.type);
       if ((entry.size ?? 0) > SMALL || entry.type !== "File") return entry.resume();
       const chunks: Buffer[] = [];
       entry.on("data", (c: Buffer) => chunks.push(c));
-      entry.on("end", () => files.set(entry.path, Buffer.concat(chunks)));
+      entry.on("end", () => files.files.set(name, Buffer.concat(chunks)));
     },
   });
-  // A corrupt image.tar is reported by checkImageArchive (nothing usable was collected), not here.
-  parser.on("error", () => files.clear());
+  // A corrupt image.tar is reported by checkImageArchive, not here.
+  parser.on("error", () => (files.corrupt = true));
   return { parser, files };
 }
 
+const NEW_BUNDLE = "Do not load this bundle's image; ask its author for a new bundle.";
+
 /**
- * Checks a `docker save` archive before it goes near the engine: manifest.json lists exactly
- * one image, and the sha256 of its config file (the image id) is `expectedId`.
+ * Checks a `docker save` archive before it goes near the engine. The engine keeps the last of two
+ * members of one name, so no name may occur twice (a second manifest.json of any size could name
+ * tags mlx never saw). There must be exactly one manifest.json, a regular file listing exactly one
+ * image whose config's sha256 (the image id) is `expectedId`, and no `repositories` file or OCI
+ * index that names anything. RepoTags, when present, are returned for the caller to strip.
  */
-export function checkImageArchive(
-  small: ReadonlyMap<string, Buffer>,
-  expectedId: string,
-): { repoTags: string[]; hasRepositories: boolean } {
-  const manifestText = small.get("manifest.json");
-  if (!manifestText) throw new BadInputError("image.tar has no manifest.json: not a docker save archive", "Ask for a new bundle.");
+export function checkImageArchive(archive: ImageArchiveFiles, expectedId: string): { repoTags: string[] } {
+  if (archive.corrupt) throw new BadInputError("image.tar is not a readable tar archive", NEW_BUNDLE);
+  for (const [name, count] of archive.counts)
+    if (count > 1)
+      throw new BadInputError(
+        `image.tar holds ${count} members named ${JSON.stringify(name)}; the engine would load the last one, which mlx did not check`,
+        NEW_BUNDLE,
+      );
+  const manifestText = archive.files.get("manifest.json");
+  if (!manifestText || archive.types.get("manifest.json") !== "File")
+    throw new BadInputError("image.tar has no manifest.json of at most 4 MiB: not a docker save archive", NEW_BUNDLE);
   let images: SavedManifest[];
   try {
     images = JSON.parse(manifestText.toString("utf8")) as SavedManifest[];
   } catch (error) {
-    throw new BadInputError(`image.tar's manifest.json is not JSON: ${(error as Error).message}`, "Ask for a new bundle.", {
-      cause: error,
-    });
+    throw new BadInputError(`image.tar's manifest.json is not JSON: ${describeError(error)}`, NEW_BUNDLE, { cause: error });
   }
   if (!Array.isArray(images) || images.length !== 1) {
     throw new BadInputError(
       `image.tar holds ${Array.isArray(images) ? images.length : "no list of"} images; a bundle holds exactly one`,
-      "Ask for a new bundle.",
+      NEW_BUNDLE,
     );
   }
   const config = images[0]!.Config;
-  const configBytes = typeof config === "string" ? small.get(config) : undefined;
-  if (!configBytes) throw new BadInputError(`image.tar's config ${String(config)} is missing`, "Ask for a new bundle.");
+  const configBytes = typeof config === "string" ? archive.files.get(normalizeArchiveName(config)) : undefined;
+  if (!configBytes) throw new BadInputError(`image.tar's config ${String(config)} is missing`, NEW_BUNDLE);
   const actual = `sha256:${createHash("sha256").update(configBytes).digest("hex")}`;
   if (actual !== expectedId) {
     throw new BadInputError(
@@ -65,13 +92,18 @@ export function checkImageArchive(
       "The image was swapped; do not use this bundle.",
     );
   }
-  const tags = images[0]!.RepoTags;
   // The legacy `repositories` file tags too; docker save by id writes none (or an empty object).
-  const repositories = small.get("repositories")?.toString("utf8").trim();
-  return {
-    repoTags: Array.isArray(tags) ? tags.filter((t): t is string => typeof t === "string") : [],
-    hasRepositories: repositories !== undefined && repositories !== "" && repositories !== "{}",
-  };
+  if (archive.counts.has("repositories")) {
+    const text = archive.files.get("repositories")?.toString("utf8").trim();
+    if (text !== "" && text !== "{}")
+      throw new BadInputError("image.tar's repositories file names images: loading it would tag them in your engine", NEW_BUNDLE);
+  }
+  // Engines that load OCI layouts take names from the index's annotations.
+  const index = archive.files.get("index.json")?.toString("utf8");
+  if (archive.counts.has("index.json") && (index === undefined || /image\.name|ref\.name/.test(index)))
+    throw new BadInputError("image.tar's index.json names images: loading it could tag them in your engine", NEW_BUNDLE);
+  const tags = images[0]!.RepoTags;
+  return { repoTags: Array.isArray(tags) ? tags.filter((t): t is string => typeof t === "string") : [] };
 }
 
 /**
@@ -88,8 +120,9 @@ export function untaggedImageStream(file: string): Readable {
     onReadEntry: (entry: ReadEntry) => {
       const name = entry.path;
       const size = entry.size ?? 0;
-      if (name === "repositories") return entry.resume();
-      if (name === "manifest.json") {
+      const key = normalizeArchiveName(name);
+      if (key === "repositories") return entry.resume();
+      if (key === "manifest.json") {
         const chunks: Buffer[] = [];
         entry.on("data", (c: Buffer) => chunks.push(c));
         entry.on("end", () => {
@@ -117,6 +150,6 @@ export function untaggedImageStream(file: string): Readable {
     .then(() => chain)
     .then(() => writer.finish())
     .then(() => out.end())
-    .catch((error: unknown) => out.destroy(error as Error));
+    .catch((error: unknown) => out.destroy(error instanceof Error ? error : new Error(describeError(error))));
   return out;
 }

@@ -4,6 +4,8 @@
 export const BUNDLE_MANIFEST = "bundle.yaml";
 /** Written last: the sha256 of every other member, one "<sha256>  <name>" line each. */
 export const SUMS = "SHA256SUMS";
+/** Written after SHA256SUMS by `mlx pack --sign`: an SSH signature (ssh-keygen -Y sign) over SHA256SUMS's bytes. */
+export const SUMS_SIGNATURE = "SHA256SUMS.sig";
 /** `docker save` of the image; absent from a bundle packed with --no-image. */
 export const IMAGE_ARCHIVE = "image.tar";
 /** The build context (Dockerfile, preload, code, vendored dependencies). */

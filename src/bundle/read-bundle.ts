@@ -1,16 +1,17 @@
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, mkdirSync } from "node:fs";
+import { createReadStream, createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { lstat, mkdir, mkdtemp, open, readFile, readdir, rm } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Parser, type ReadEntry } from "tar";
-import { BadInputError, EnvironmentError, MlxError } from "../errors.js";
+import { BadInputError, describeError, MlxError } from "../errors.js";
 import { parseYamlStrict } from "../record/parse-yaml.js";
 import { readRun } from "../record/run-store.js";
 import type { BundleManifest, RunManifest } from "../record/types.js";
-import { smallFilesCollector } from "./image-archive.js";
+import { type ImageArchiveFiles, smallFilesCollector } from "./image-archive.js";
 import { validateBundle } from "../record/validate.js";
-import { BUNDLE_MANIFEST, IMAGE_ARCHIVE, SUMS } from "./layout.js";
+import { BUNDLE_MANIFEST, IMAGE_ARCHIVE, SUMS, SUMS_SIGNATURE } from "./layout.js";
+import { writeFailure } from "../primitives/write-failure.js";
 
 export const LIMITS = { entries: 100_000, depth: 64, nameBytes: 4096, totalBytes: 256 * 1024 ** 3 };
 
@@ -22,7 +23,9 @@ export interface OpenBundle {
   /** member -> sha256, every one verified against the extracted file. */
   sums: Map<string, string>;
   /** The small files (manifest.json, configs) inside image.tar, read in the same pass. */
-  imageFiles: Map<string, Buffer>;
+  imageFiles: ImageArchiveFiles;
+  /** SHA256SUMS.sig (the only member SHA256SUMS does not list), or null when the bundle is unsigned. */
+  signature: Buffer | null;
 }
 
 /**
@@ -30,15 +33,21 @@ export interface OpenBundle {
  * regular file or folder with a safe, unique name (no absolute paths, "..", links, devices, FIFOs,
  * setuid bits, Unicode or case collisions), within entry and size caps; extracted into a fresh
  * folder below `parent`; every file verified against SHA256SUMS, and bundle.yaml and the run records
- * against their schemas, before anything is used. Any failure: exit 2 naming the member, and the
- * extract folder removed.
+ * against their schemas, before anything is used. Any failure: exit 2 naming the member (exit 3 when
+ * `parent` cannot be written), and the extract folder removed. When `signal` aborts, the pass stops
+ * at once and rejects with its reason, the folder removed too.
  */
-export async function openBundle(path: string, parent: string): Promise<OpenBundle> {
+export async function openBundle(path: string, parent: string, signal?: AbortSignal): Promise<OpenBundle> {
   await checkPlainTar(path);
-  const folder = await mkdtemp(join(parent, "bundle-"));
+  signal?.throwIfAborted();
+  const folder = await mkdtemp(join(parent, "bundle-")).catch((error: unknown) => {
+    throw writeFailure(error, parent) ?? error;
+  });
   try {
-    const { names, hashes, imageFiles } = await extractChecked(path, folder);
+    const { names, folders, hashes, imageFiles } = await extractChecked(path, folder, signal);
+    signal?.throwIfAborted();
     const sums = await verifySums(folder, names, hashes);
+    checkFolders(folders, sums);
     const manifest = validateBundle(parseYamlStrict(await readMember(folder, BUNDLE_MANIFEST), BUNDLE_MANIFEST), BUNDLE_MANIFEST);
     const runs = await Promise.all(manifest.runs.map((id) => readRun(join(folder, "records", "runs", id))));
     for (const d of manifest.data)
@@ -49,47 +58,50 @@ export async function openBundle(path: string, parent: string): Promise<OpenBund
         `bundle.yaml names ${manifest.image.file}, which the bundle lacks`,
         "The bundle is corrupt; ask for a new one.",
       );
-    return { folder, manifest, runs, sums, imageFiles };
+    const signature = names.includes(SUMS_SIGNATURE) ? await readFile(join(folder, SUMS_SIGNATURE)) : null;
+    return { folder, manifest, runs, sums, imageFiles, signature };
   } catch (error) {
     await rm(folder, { recursive: true, force: true });
-    if ((error as NodeJS.ErrnoException).code === "ENOSPC")
-      throw new EnvironmentError(
-        `no space left extracting ${path} into ${parent}`,
-        "Free space there, or choose another folder with --out.",
-        { cause: error },
-      );
-    throw error;
+    throw writeFailure(error, parent) ?? error;
   }
 }
 
 /**
  * One pass over the archive: each entry is checked (safe name, files and folders only, no setuid,
  * unique up to Unicode form and case, caps), then written by us (O_EXCL, 0644/0755, never a link)
- * while it is hashed. The first problem stops the pass; the caller removes the folder.
+ * while it is hashed. The first problem (or `signal`) stops the pass and every write still open;
+ * the caller removes the folder.
  */
 async function extractChecked(
   path: string,
   folder: string,
-): Promise<{ names: string[]; hashes: Map<string, string>; imageFiles: Map<string, Buffer> }> {
+  signal: AbortSignal | undefined,
+): Promise<{ names: string[]; folders: string[]; hashes: Map<string, string>; imageFiles: ImageArchiveFiles }> {
   const image = smallFilesCollector(); // image.tar's manifest and config, without a second read
   const names: string[] = [];
+  const folders: string[] = [];
   const hashes = new Map<string, string>();
   const seen = new Map<string, string>();
   const writes: Array<Promise<void>> = [];
+  const outs: WriteStream[] = [];
   let total = 0;
-  let problem: Error | undefined;
+  let problem: unknown;
+  let parsing = true; // a parser that has ended or failed is not aborted again (its error would go unheard)
   const parser = new Parser({ strict: true });
-  const stop = (message: string): void => {
-    problem ??= new BadInputError(message, "Do not use this bundle; ask its author for a new one.");
-    parser.abort(problem);
+  const fail = (error: unknown): void => {
+    problem ??= error;
+    if (parsing) parser.abort(error instanceof Error ? error : new Error(String(error)));
   };
+  const stop = (message: string): void => fail(new BadInputError(message, "Do not use this bundle; ask its author for a new one."));
+  const onAbort = (): void => fail(signal?.reason);
+  signal?.addEventListener("abort", onAbort, { once: true });
   parser.on("entry", (entry: ReadEntry) => {
     const name = entry.path;
-    if (problem) return entry.resume();
+    if (problem !== undefined) return entry.resume();
     const why = entryProblem(name, entry);
     if (why) return stop(`unsafe bundle member ${JSON.stringify(name)}: ${why}`);
     // Unicode (NFC/NFD) and case variants of one name would land on one file on some systems.
-    const key = name.normalize("NFC").toLowerCase().replace(/\/$/, "");
+    const key = memberKey(name);
     const twin = seen.get(key);
     if (twin !== undefined)
       return stop(
@@ -103,36 +115,56 @@ async function extractChecked(
     if (total > LIMITS.totalBytes) return stop(`members add up to more than ${LIMITS.totalBytes} bytes`);
     const target = join(folder, name);
     if (entry.type === "Directory") {
-      mkdirSync(target, { recursive: true, mode: 0o755 });
+      folders.push(name.replace(/\/$/, ""));
+      try {
+        mkdirSync(target, { recursive: true, mode: 0o755 });
+      } catch (error) {
+        return fail(error); // a full or read-only disk
+      }
       return entry.resume();
     }
     names.push(name);
-    mkdirSync(dirname(target), { recursive: true, mode: 0o755 });
+    try {
+      mkdirSync(dirname(target), { recursive: true, mode: 0o755 });
+    } catch (error) {
+      return fail(error); // a full or read-only disk
+    }
     const hash = createHash("sha256");
     const out = createWriteStream(target, { flags: "wx", mode: (entry.mode ?? 0) & 0o111 ? 0o755 : 0o644, highWaterMark: 1 << 20 });
+    outs.push(out);
+    // A write still in flight when the stream is destroyed fails late (ERR_STREAM_DESTROYED), after
+    // the pipeline let go of the stream: that error has nowhere to go but here.
+    out.on("error", () => undefined);
     entry.on("data", (chunk: Buffer) => {
       hash.update(chunk);
       if (name === IMAGE_ARCHIVE) image.parser.write(chunk);
     });
     if (name === IMAGE_ARCHIVE) entry.on("end", () => image.parser.end());
-    writes.push(pipeline(entry as unknown as NodeJS.ReadableStream, out).then(() => void hashes.set(name, hash.digest("hex"))));
+    // A failed write (ENOSPC) stops the pass at once; it never becomes an unhandled rejection.
+    writes.push(pipeline(entry as unknown as NodeJS.ReadableStream, out).then(() => void hashes.set(name, hash.digest("hex")), fail));
   });
   try {
-    await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), parser);
+    await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), parser).finally(() => (parsing = false));
     await Promise.all(writes);
+    if (problem !== undefined) throw problem;
   } catch (error) {
-    if (problem) throw problem;
-    if (error instanceof MlxError) throw error;
-    if ((error as NodeJS.ErrnoException).code === "ENOSPC") throw error;
+    // What stopped the pass, taken before the writes closed below fail in their turn.
+    const stopped = problem;
+    // Every write is closed before the caller removes the folder, so none lands in it afterwards.
+    for (const out of outs) out.destroy();
+    await Promise.allSettled(writes);
+    if (stopped !== undefined) throw stopped;
+    if (error instanceof MlxError || writeFailure(error, folder)) throw error;
     throw new BadInputError(
-      `bundle ${path} cannot be read: ${(error as Error).message} (after ${names.at(-1) ?? "no member"})`,
+      `bundle ${path} cannot be read: ${describeError(error)} (after ${names.at(-1) ?? "no member"})`,
       "The bundle is truncated or corrupt; download it again.",
       { cause: error },
     );
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
   }
-  if (problem) throw problem;
   if (names.length === 0) throw new BadInputError(`bundle ${path} is empty`, "Give a bundle made by mlx pack.");
-  return { names, hashes, imageFiles: image.files };
+  return { names, folders, hashes, imageFiles: image.files };
 }
 
 /** Refuses what is not a plain tar before the parser sees it (node-tar would gunzip a compression bomb unasked). */
@@ -157,6 +189,11 @@ export async function checkPlainTar(path: string): Promise<void> {
   }
 }
 
+/** Names that land on one file on some systems (Unicode NFC/NFD forms, case) share this key. */
+export function memberKey(name: string): string {
+  return name.normalize("NFC").toLowerCase().replace(/\/$/, "");
+}
+
 /** Why an entry may not be extracted, or undefined when it is safe. */
 export function entryProblem(name: string, entry: Pick<ReadEntry, "type" | "mode">): string | undefined {
   if (entry.type !== "File" && entry.type !== "OldFile" && entry.type !== "Directory")
@@ -164,6 +201,7 @@ export function entryProblem(name: string, entry: Pick<ReadEntry, "type" | "mode
   if ((entry.mode ?? 0) & 0o7000) return `mode ${(entry.mode ?? 0).toString(8)} has setuid, setgid or sticky bits`;
   if (Buffer.byteLength(name) > LIMITS.nameBytes) return `name longer than ${LIMITS.nameBytes} bytes`;
   if (name.includes("\0")) return "name contains a NUL byte";
+  if (/[\n\r]/.test(name)) return "a line break in the name"; // SHA256SUMS lists one name per line
   if (name.startsWith("/") || /^[A-Za-z]:/.test(name)) return "absolute path";
   if (name.includes("\\")) return "backslash in the name";
   const parts = name.replace(/\/$/, "").split("/");
@@ -192,7 +230,8 @@ async function verifySums(folder: string, members: string[], hashes: Map<string,
       throw new BadInputError(`SHA256SUMS line ${i + 1} lists ${name} twice`, "The bundle is corrupt; ask for a new one.");
     sums.set(name, digest);
   });
-  const files = members.filter((m) => m !== SUMS);
+  // SHA256SUMS cannot list itself, nor the signature over it; every other member is listed.
+  const files = members.filter((m) => m !== SUMS && m !== SUMS_SIGNATURE);
   for (const name of files)
     if (!sums.has(name))
       throw new BadInputError(
@@ -214,6 +253,21 @@ async function verifySums(folder: string, members: string[], hashes: Map<string,
   return sums;
 }
 
+/** A folder member is only ever the parent of a listed file: anything else is a member SHA256SUMS does not vouch for. */
+export function checkFolders(folders: readonly string[], sums: ReadonlyMap<string, string>): void {
+  const parents = new Set<string>();
+  for (const name of sums.keys()) {
+    const parts = name.split("/");
+    for (let i = 1; i < parts.length; i++) parents.add(parts.slice(0, i).join("/"));
+  }
+  for (const folder of folders)
+    if (!parents.has(folder))
+      throw new BadInputError(
+        `bundle member ${JSON.stringify(`${folder}/`)} is a folder that holds no file SHA256SUMS lists`,
+        "Unlisted members are never used; the bundle was altered. Ask for a new one.",
+      );
+}
+
 async function readMember(folder: string, name: string): Promise<string> {
   const path = join(folder, name);
   const info = await lstat(path).catch(() => undefined);
@@ -227,6 +281,14 @@ export async function prepareOutFolder(out: string): Promise<boolean> {
   if (info?.isSymbolicLink()) throw new BadInputError(`--out ${out} is a symbolic link`, "Give a plain folder path.");
   if (info && !info.isDirectory()) throw new BadInputError(`--out ${out} exists and is not a folder`, "Give a new folder path.");
   if (info && (await readdir(out)).length > 0) throw new BadInputError(`--out ${out} is not empty`, "Give a new or empty folder.");
-  await mkdir(out, { recursive: true, mode: 0o700 });
+  await mkdir(out, { recursive: true, mode: 0o700 }).catch(async (error: unknown) => {
+    // Node's recursive mkdir says ENOENT where the parent exists on read-only media: a plain one says EROFS.
+    const cause: unknown = await mkdir(out, { mode: 0o700 }).then(
+      () => undefined,
+      (plain: unknown) => plain,
+    );
+    if (cause === undefined) return;
+    throw writeFailure(cause, dirname(out)) ?? writeFailure(error, dirname(out)) ?? error;
+  });
   return !info;
 }

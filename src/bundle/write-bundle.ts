@@ -5,7 +5,7 @@ import { basename, dirname } from "node:path";
 import { PassThrough } from "node:stream";
 import { EnvironmentError } from "../errors.js";
 import { syncFolder, tempPathFor } from "../primitives/write-atomic.js";
-import { SUMS } from "./layout.js";
+import { SUMS, SUMS_SIGNATURE } from "./layout.js";
 import { type TarEntry, TarWriter } from "./tar-writer.js";
 
 export interface WriteBundleOptions {
@@ -14,6 +14,8 @@ export interface WriteBundleOptions {
   onBytes: (bytes: number) => void;
   /** The temp file is added here while it exists, so that an interrupted caller can remove it. */
   temps: Set<string>;
+  /** Signs SHA256SUMS's bytes (see signSums); the signature is written after it as SHA256SUMS.sig. */
+  sign?: (sums: Buffer) => Promise<Buffer>;
 }
 
 export interface WrittenBundle {
@@ -29,8 +31,8 @@ export interface WrittenBundle {
 const HIGH_WATER_MARK = 8 << 20;
 
 /**
- * Writes `members` in the order given (the caller sorts them), then SHA256SUMS over all of them, to a
- * temp file beside `target`; fsync; rename. A reader sees no bundle or a whole one: on any failure the
+ * Writes `members` in the order given (the caller sorts them), then SHA256SUMS over all of them (and,
+ * when asked, its signature), to a temp file beside `target`; fsync; rename. A reader sees no bundle or a whole one: on any failure the
  * temp file is removed and the error rethrown (a MemberChangedError as it is, for the caller to word).
  */
 export async function writeBundle(target: string, members: readonly TarEntry[], options: WriteBundleOptions): Promise<WrittenBundle> {
@@ -51,7 +53,10 @@ export async function writeBundle(target: string, members: readonly TarEntry[], 
       const sha = await Promise.race([writer.add(member), failed]);
       sums.push(`${sha}  ${member.name}\n`);
     }
-    await writer.add({ name: SUMS, source: { kind: "data", data: Buffer.from(sums.join("")) }, mode: 0o644 });
+    const sumsBytes = Buffer.from(sums.join(""));
+    await writer.add({ name: SUMS, source: { kind: "data", data: sumsBytes }, mode: 0o644 });
+    if (options.sign)
+      await writer.add({ name: SUMS_SIGNATURE, source: { kind: "data", data: await options.sign(sumsBytes) }, mode: 0o644 });
     await writer.finish();
     tee.end();
     await Promise.race([new Promise<void>((resolve) => out.on("finish", () => resolve())), failed]);
@@ -64,7 +69,12 @@ export async function writeBundle(target: string, members: readonly TarEntry[], 
     await rename(temp, target);
     options.temps.delete(temp);
     await syncFolder(dirname(target));
-    return { path: target, sizeBytes: (await stat(target)).size, sha256: digest.digest("hex"), members: members.length + 1 };
+    return {
+      path: target,
+      sizeBytes: (await stat(target)).size,
+      sha256: digest.digest("hex"),
+      members: members.length + (options.sign ? 2 : 1),
+    };
   } catch (error) {
     out.destroy();
     await rm(temp, { force: true });

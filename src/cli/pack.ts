@@ -1,6 +1,7 @@
-import { rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import type { Command } from "commander";
+import { BadInputError } from "../errors.js";
 import { collect } from "./collect.js";
 import type { CommandAction } from "./main.js";
 import { Progress } from "./progress.js";
@@ -16,6 +17,7 @@ interface RawPackOptions {
   allowFailed: boolean;
   force: boolean;
   json: boolean;
+  sign?: string;
 }
 
 export function registerPack(program: Command, setAction: (action: CommandAction) => void): void {
@@ -30,6 +32,7 @@ export function registerPack(program: Command, setAction: (action: CommandAction
     .option("--allow-failed", "pack a run that failed or was interrupted", false)
     .option("--force", "replace an existing output file", false)
     .option("--json", "print the result as JSON", false)
+    .option("--sign <keyfile>", "sign the bundle's SHA256SUMS with this SSH private key (ssh-keygen -Y sign, as git does)")
     .addHelpText(
       "after",
       "\nExit codes: 0 packed; 2 bad run, record, input or option; 3 Docker unreachable, base image missing, disk full.",
@@ -38,7 +41,14 @@ export function registerPack(program: Command, setAction: (action: CommandAction
 }
 
 async function runPack(ref: string, raw: RawPackOptions): Promise<number> {
-  const [{ packRun }, { DockerodeClient }] = await Promise.all([import("../pack/pack-run.js"), import("../docker/docker-client.js")]);
+  const [{ packRun }, { DockerodeClient }, { signSums }] = await Promise.all([
+    import("../pack/pack-run.js"),
+    import("../docker/docker-client.js"),
+    import("../bundle/signature.js"),
+  ]);
+  const keyFile = raw.sign === undefined ? null : resolve(raw.sign);
+  if (keyFile !== null && !existsSync(keyFile))
+    throw new BadInputError(`--sign ${raw.sign}: no such key file`, "Give the path of an SSH private key, e.g. ~/.ssh/id_ed25519.");
   const progress = new Progress();
   const temps = new Set<string>();
   // Ctrl-C: nothing half-written stays behind (the bundle is only ever renamed into place when complete).
@@ -61,6 +71,7 @@ async function runPack(ref: string, raw: RawPackOptions): Promise<number> {
         includes: raw.include,
         allowFailed: raw.allowFailed,
         force: raw.force,
+        ...(keyFile === null ? {} : { sign: (sums: Buffer) => signSums(keyFile, sums) }),
       },
       {
         docker: new DockerodeClient(process.env),
@@ -84,6 +95,7 @@ async function runPack(ref: string, raw: RawPackOptions): Promise<number> {
           `sha256  ${result.sha256}`,
           `image   ${result.imageId}`,
           `run     ${result.runId}`,
+          ...(keyFile === null ? [] : [`signed  SHA256SUMS.sig, with ${keyFile}`]),
           "",
           `A reviewer with Docker runs:  mlx replay ${shown}`,
           "",

@@ -3,6 +3,7 @@
 
 import { lstat, mkdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { renderDockerfile } from "../bundle/dockerfile.js";
 import { PRELOAD_FILES } from "../bundle/image-layout.js";
 import { listTree } from "../bundle/list-tree.js";
 import { sortEntries, type TarEntry } from "../bundle/tar-writer.js";
@@ -12,7 +13,6 @@ import { looksSecretFile } from "../record/redact.js";
 import { MANIFEST } from "../record/run-store.js";
 import type { GitInfo, HashedFile, RunManifest } from "../record/types.js";
 import { snapshotCode } from "./code-snapshot.js";
-import { renderDockerfile } from "./dockerfile.js";
 import { vendorNodeModules } from "./vendor-deps.js";
 
 export interface ContextPlan {
@@ -48,12 +48,17 @@ export async function buildContext(plan: ContextPlan, step: (line: string) => vo
   await mkdir(code);
   await snapshotCode(root, git, git.patch ? join(plan.recordFolder, git.patch.file) : null, code);
   const secretFiles: string[] = [];
-  const snapshot = (await listTree(code, "app")).filter((e) => {
-    if (!looksSecretFile(e.name)) return true;
-    secretFiles.push(e.name.slice("app/".length));
+  // Never git's own files, never a secret-looking file (committed, patched in, or under an --include'd folder).
+  const keep = (e: TarEntry): boolean => {
+    const rel = e.name.slice("app/".length);
+    if (rel.split("/").includes(".git")) return false;
+    if (!looksSecretFile(rel)) return true;
+    secretFiles.push(rel);
     return false;
-  });
-  const included = await Promise.all(plan.includes.map((rel) => includeEntries(root, rel)));
+  };
+  // A committed link that points outside the code (/etc/passwd, ../../..) is refused, naming it (exit 2).
+  const snapshot = (await listTree(code, "app", linkStaysInside)).filter(keep);
+  const included = await Promise.all(plan.includes.map((rel) => includeEntries(root, rel, keep)));
   const vendored = await vendorNodeModules(root, run);
   const dockerfile = renderDockerfile({
     baseImage: plan.baseImage,
@@ -93,12 +98,15 @@ async function preloadEntries(preloadPath: string): Promise<TarEntry[]> {
   );
 }
 
-/** An --include'd file or folder of the working tree, under app/ (it wins over the snapshot's file of that name). */
-async function includeEntries(root: string, rel: string): Promise<TarEntry[]> {
+/**
+ * An --include'd file or folder of the working tree, under app/ (it wins over the snapshot's file of
+ * that name). A file named on the command line is taken as asked; a folder's files pass `keep`.
+ */
+async function includeEntries(root: string, rel: string, keep: (e: TarEntry) => boolean): Promise<TarEntry[]> {
   const info = await lstat(join(root, rel));
   if (info.isFile())
     return [{ name: `app/${rel}`, source: { kind: "file", path: join(root, rel), sizeBytes: info.size }, mode: info.mode }];
-  return listTree(join(root, rel), `app/${rel}`, linkStaysInside);
+  return (await listTree(join(root, rel), `app/${rel}`, linkStaysInside)).filter(keep);
 }
 
 /** One entry per name; a later entry replaces an earlier one. */

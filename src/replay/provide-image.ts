@@ -1,11 +1,14 @@
 import { createReadStream } from "node:fs";
 import { join } from "node:path";
+import { checkBundleDockerfile } from "../bundle/dockerfile.js";
+import { claimImage, type ImageClaim } from "../bundle/image-claim.js";
 import { checkImageArchive, untaggedImageStream } from "../bundle/image-archive.js";
+import { CONTEXT_DIR } from "../bundle/layout.js";
 import { listTree } from "../bundle/list-tree.js";
 import type { OpenBundle } from "../bundle/read-bundle.js";
 import { sortEntries, type TarEntry, tarStreamOf } from "../bundle/tar-writer.js";
 import type { DockerClient } from "../docker/docker-client.js";
-import { BadInputError } from "../errors.js";
+import { BadInputError, EnvironmentError } from "../errors.js";
 import { linkStaysInside } from "../primitives/paths.js";
 
 export interface ProvideImageDeps {
@@ -15,34 +18,37 @@ export interface ProvideImageDeps {
 
 /**
  * The image to run, by id: loaded from image.tar (checked, untagged), or built from context/ with
- * `build`. `loaded` is told the id of an image this call put into the engine, so that the caller
- * removes it afterwards; an image the engine already had is left alone.
+ * `build` (only the Dockerfile mlx renders from the record, with no network). Without `claimed`,
+ * `loaded` is told the id of an image this call put into the engine, for the caller to remove. With
+ * `claimed`, the image is shared with concurrent replays of the same bundle: the caller gets a claim
+ * and releases it instead (the last replay out removes what mlx loaded), and `loaded` is not called.
+ * An image refused after loading is removed before the error is thrown.
  */
 export async function provideImage(
   opened: OpenBundle,
   build: boolean,
   deps: ProvideImageDeps,
   loaded: (id: string) => void,
+  claimed?: (claim: ImageClaim) => void,
 ): Promise<string> {
-  const { manifest, folder } = opened;
+  const { manifest } = opened;
+  const provide = async (id: string, make: () => Promise<string>): Promise<string> => {
+    if (!claimed) {
+      const made = await make();
+      if (made !== "present") loaded(id);
+      return id;
+    }
+    const claim = await claimImage(
+      id,
+      async () => (await make()) !== "present",
+      (i) => deps.docker.removeImage(i),
+    );
+    claimed(claim);
+    return id;
+  };
   if (manifest.image.file && !build) {
-    const file = join(folder, manifest.image.file);
-    const { repoTags, hasRepositories } = checkImageArchive(opened.imageFiles, manifest.image.id);
-    if ((await deps.docker.imageId(manifest.image.id)) === null) {
-      // An archive with tags could replace an image the reviewer has under that tag: it is re-emitted
-      // without them. One without (what pack writes) loads as is.
-      const tagged = repoTags.length > 0 || hasRepositories;
-      deps.step(`loading ${manifest.image.file}${tagged ? ` (its tags ${repoTags.join(", ")} stripped)` : ""}; it runs by id`);
-      await deps.docker.load(tagged ? untaggedImageStream(file) : createReadStream(file, { highWaterMark: 1 << 20 }));
-      loaded(manifest.image.id);
-    }
-    if ((await deps.docker.imageId(manifest.image.id)) === null) {
-      throw new BadInputError(
-        `loading image.tar did not give image ${manifest.image.id}`,
-        "The bundle's image is corrupt; ask for a new bundle.",
-      );
-    }
-    return manifest.image.id;
+    const { repoTags } = checkImageArchive(opened.imageFiles, manifest.image.id);
+    return provide(manifest.image.id, () => loadChecked(opened, repoTags, deps));
   }
   if (manifest.image.dependencies === "image") {
     throw new BadInputError(
@@ -50,20 +56,52 @@ export async function provideImage(
       "Replay without --build, or ask for a bundle packed with --no-image.",
     );
   }
-  deps.step("building the image from the bundled Dockerfile and context (no network)");
-  const id = await deps.docker.build(tarStreamOf(await contextEntries(opened), 0), {
+  await checkBundleDockerfile(opened);
+  const base = manifest.image.baseImage;
+  if ((await deps.docker.imageId(base)) === null)
+    throw new EnvironmentError(
+      `base image ${base} is not in the Docker engine, and no registry is asked`,
+      "Build it offline with: mlx base-image build (or docker pull it where a registry answers), then replay again.",
+    );
+  const context = tarStreamOf(await contextEntries(opened), 0);
+  deps.step("building the image from the bundled context and the Dockerfile rendered from the record (no network)");
+  const id = await deps.docker.build(context, {
     labels: { "org.mlx.rebuilt-from": manifest.runs[0]! },
+    network: "none",
     onStep: (l) => deps.step(`  ${l}`),
   });
-  loaded(id);
+  // Builds of one context may give one id: a concurrent replay may share (and must not lose) it.
+  await provide(id, async () => "built");
   if (id !== manifest.image.id)
     deps.step(`rebuilt image ${id} differs from the packed ${manifest.image.id} (builders stamp times); running the rebuilt one`);
   return id;
 }
 
+/** Loads image.tar unless the engine has the image already; "present" when it had. */
+async function loadChecked(opened: OpenBundle, repoTags: readonly string[], deps: ProvideImageDeps): Promise<"present" | "loaded"> {
+  const { manifest, folder } = opened;
+  const id = manifest.image.id;
+  if ((await deps.docker.imageId(id)) !== null) return "present";
+  const file = join(folder, manifest.image.file!);
+  // An archive with tags could replace an image the reviewer has under that tag: it is re-emitted
+  // without them. One without (what pack writes) loads as is.
+  const tagged = repoTags.length > 0;
+  deps.step(`loading ${manifest.image.file}${tagged ? ` (its tags ${repoTags.join(", ")} stripped)` : ""}; it runs by id`);
+  try {
+    await deps.docker.load(tagged ? untaggedImageStream(file) : createReadStream(file, { highWaterMark: 1 << 20 }));
+    if ((await deps.docker.imageId(id)) === null)
+      throw new BadInputError(`loading image.tar did not give image ${id}`, "The bundle's image is corrupt; ask for a new bundle.");
+  } catch (error) {
+    // The archive was checked to describe only this image: whatever the engine kept of it goes.
+    await deps.docker.removeImage(id);
+    throw error;
+  }
+  return "loaded";
+}
+
 /** The bundle's context/ as a build context: its files, and its links only when they stay inside it. */
 async function contextEntries(opened: OpenBundle): Promise<TarEntry[]> {
-  const files = (await listTree(join(opened.folder, "context"), ".", () => false)).map((e) => ({ ...e, name: e.name.slice(2) }));
+  const files = (await listTree(join(opened.folder, CONTEXT_DIR), ".", () => false)).map((e) => ({ ...e, name: e.name.slice(2) }));
   const links = opened.manifest.links.map((l): TarEntry => {
     const rel = l.path.replace(/^context\//, "");
     if (!linkStaysInside(rel, l.target))

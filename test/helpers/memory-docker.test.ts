@@ -20,7 +20,7 @@ describe("MemoryDocker", () => {
     await docker.save(id, file, () => undefined);
     const small = smallFilesCollector();
     await new Promise<void>((resolve, reject) => createReadStream(file).pipe(small.parser).on("end", resolve).on("error", reject));
-    expect(checkImageArchive(small.files, id)).toEqual({ repoTags: [], hasRepositories: false });
+    expect(checkImageArchive(small.files, id)).toEqual({ repoTags: [] });
     await docker.removeImage(id);
     expect(await docker.imageId(id)).toBeNull();
     await docker.load(createReadStream(file));

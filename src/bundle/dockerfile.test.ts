@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { containerWorkdir } from "../bundle/image-layout.js";
+import { containerWorkdir } from "./image-layout.js";
 import { renderDockerfile } from "./dockerfile.js";
 
 const plan = {
@@ -50,4 +50,17 @@ describe("renderDockerfile", () => {
     [".", "/app"],
     ["a/b", "/app/a/b"],
   ])("containerWorkdir(%s)", (cwd, dir) => expect(containerWorkdir(cwd)).toBe(dir));
+
+  it.each([
+    ["a base image with a line break", { baseImage: "alpine\nRUN curl http://10.0.0.1" }],
+    ["a base image with a space", { baseImage: "alpine AS x" }],
+    ["a working folder with a line break", { cwd: "a\nRUN id" }],
+    ["a working folder ending in a backslash", { cwd: "a\\" }],
+    ["an input with a line break", { inputs: ["data.csv\nRUN id"] }],
+    ["an mlx version with a carriage return", { mlxVersion: "0.1.0\rRUN id" }],
+    ["a commit that is not hex", { commit: "main\nRUN id" }],
+    ["a record sha256 that is not hex", { recordSha256: "x" }],
+  ])("refuses %s: it would add or join Dockerfile lines", (_, change) => {
+    expect(() => renderDockerfile({ ...plan, ...change })).toThrow(/cannot go into a Dockerfile line/);
+  });
 });
