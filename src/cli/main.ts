@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { MlxError } from "../errors.js";
+import { sanitizeLine } from "../primitives/sanitize-text.js";
 import { MLX_VERSION } from "./version.js";
 import { registerBaseImage } from "./base-image.js";
 import { registerCapture } from "./capture.js";
@@ -53,7 +54,8 @@ function exitCodeFor(error: unknown): number {
     return error.exitCode === 0 ? 0 : 2;
   }
   if (error instanceof MlxError) {
-    process.stderr.write(`mlx: ${error.message}\n${error.hint ? `  ${error.hint}\n` : ""}`);
+    // Messages may quote a bundle (member names, Docker's words): never let them drive the terminal.
+    process.stderr.write(`mlx: ${sanitizeLine(error.message)}\n${error.hint ? `  ${sanitizeLine(error.hint)}\n` : ""}`);
     return error.exitCode;
   }
   process.stderr.write(

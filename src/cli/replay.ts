@@ -1,8 +1,9 @@
-import { cpus } from "node:os";
+import { cpus, totalmem } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
+import { existsSync } from "node:fs";
 import { parseSize } from "../capture/capture-options.js";
-import { BadInputError } from "../errors.js";
+import { BadInputError, describeError } from "../errors.js";
 import { DEFAULT_TOLERANCE, type Tolerance } from "../metrics/compare-metrics.js";
 import type { ReplayReport } from "../record/types.js";
 import { collect } from "./collect.js";
@@ -12,6 +13,10 @@ import { formatMetric, renderTable } from "./render-table.js";
 import { MLX_VERSION } from "./version.js";
 import { parseConcurrency } from "../primitives/concurrency.js";
 import { signalExitCode } from "../primitives/signals.js";
+import { parseDuration } from "../primitives/parse-duration.js";
+import { sanitizeLine } from "../primitives/sanitize-text.js";
+import { validateLimits } from "../replay/replay-limits.js";
+import { signalInterrupts, STOP_SIGNALS } from "./signal-interrupts.js";
 
 interface RawReplayOptions {
   rtol?: string;
@@ -24,10 +29,12 @@ interface RawReplayOptions {
   gpus?: string;
   cpus?: string;
   memory: string;
+  timeout?: string;
   build: boolean;
   trial?: string;
   all: boolean;
   concurrency: string;
+  trust?: string;
 }
 
 export function registerReplay(program: Command, setAction: (action: CommandAction) => void): void {
@@ -44,14 +51,18 @@ export function registerReplay(program: Command, setAction: (action: CommandActi
     .option("--network", "give the container a network (default: none)", false)
     .option("--gpus <all|N>", "request NVIDIA GPUs the Docker way")
     .option("--cpus <n>", "CPU limit (default: this host's cores)")
-    .option("--memory <size>", "memory limit", "4GiB")
+    .option("--memory <size>", "memory limit, at least 6MiB and at most this host's memory", "4GiB")
+    .option("--timeout <duration>", "stop the container after this long: 90s, 10m, 2h (default: 10 x the recorded run, at least 10m)")
     .option("--build", "build the image from the bundled Dockerfile instead of loading image.tar", false)
     .option("--trial <n>", "group bundles: replay this trial (default: the best)")
     .option("--all", "group bundles: replay every trial; the report says whether the best is still the best", false)
     .option("--concurrency <n>", "group bundles with --all: trials replayed at once", "1")
+    .option("--trust <allowed_signers>", "require a signature by a key in this allowed-signers file (ssh-keygen -Y verify, as git)")
     .addHelpText(
       "after",
-      "\nExit codes: 0 every compared metric reproduced; 1 diverged; 2 bad, unsafe or corrupt bundle, or usage; " +
+      "\n--metric limits the metrics compared (final values and series); outputs and the exit code always count.\n" +
+        "Exit codes: 0 every compared metric, the exit code and every output reproduced (no OOM, timeout or interrupt); " +
+        "1 diverged (the verdict line gives every reason); 2 bad, unsafe or corrupt bundle, or usage; " +
         "3 Docker unreachable, no space, GPU asked but absent.",
     )
     .action((bundle: string, raw: RawReplayOptions) => setAction(() => runReplay(bundle, raw)));
@@ -78,7 +89,14 @@ export function toleranceOf(rtol: number | undefined, atol: number | undefined):
 async function runReplay(bundleArg: string, raw: RawReplayOptions): Promise<number> {
   const rtol = number(raw.rtol, "--rtol");
   const atol = number(raw.atol, "--atol");
-  const cpuLimit = number(raw.cpus, "--cpus") ?? cpus().length;
+  // Limits are checked first: a bad one is exit 2 before anything is extracted or loaded.
+  const limits = validateLimits(
+    { cpus: number(raw.cpus, "--cpus") ?? cpus().length, memoryBytes: parseSize(raw.memory, "--memory") },
+    { cores: cpus().length, memoryBytes: totalmem() },
+  );
+  const timeoutMs = raw.timeout === undefined ? null : parseDuration(raw.timeout);
+  if (timeoutMs === null && raw.timeout !== undefined)
+    throw new BadInputError(`--timeout must be a duration such as 90s, 10m or 2h, got '${raw.timeout}'`, "Example: --timeout 30m");
   const gpus = raw.gpus === undefined ? null : raw.gpus === "all" ? "all" : Number.parseInt(raw.gpus, 10);
   if (gpus !== null && gpus !== "all" && !(gpus > 0))
     throw new BadInputError(`--gpus must be 'all' or a count, got '${raw.gpus}'`, "Example: --gpus all");
@@ -90,6 +108,12 @@ async function runReplay(bundleArg: string, raw: RawReplayOptions): Promise<numb
     );
   if (trialIndex !== undefined && raw.all) throw new BadInputError("--trial and --all exclude each other", "Give one of them.");
   const concurrency = parseConcurrency(raw.concurrency, "--concurrency");
+  const trust = raw.trust === undefined ? null : resolve(raw.trust);
+  if (trust !== null && !existsSync(trust))
+    throw new BadInputError(
+      `--trust ${raw.trust}: no such file`,
+      "Give an allowed-signers file (the format of git's gpg.ssh.allowedSignersFile).",
+    );
   const bundle = resolve(bundleArg);
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
   const out = resolve(raw.out ?? join(dirname(bundle), `${basename(bundle, ".tar")}.replay-${stamp}`));
@@ -97,36 +121,61 @@ async function runReplay(bundleArg: string, raw: RawReplayOptions): Promise<numb
     import("../replay/replay-bundle.js"),
     import("../docker/docker-client.js"),
   ]);
-  // Ctrl-C stops and removes the container; the report is then written as diverged (interrupted).
-  const interrupted = new Promise<NodeJS.Signals>((resolveSignal) => {
-    process.once("SIGINT", () => resolveSignal("SIGINT"));
-    process.once("SIGTERM", () => resolveSignal("SIGTERM"));
-  });
-  const report = await replayBundle(
-    {
-      bundle,
-      out,
-      tolerance: toleranceOf(rtol, atol),
-      metrics: raw.metric,
-      keep: raw.keep,
-      network: raw.network,
-      gpus,
-      cpus: cpuLimit,
-      memoryBytes: parseSize(raw.memory, "--memory"),
-      build: raw.build,
-      trials: raw.all ? "all" : (trialIndex ?? "best"),
-      concurrency,
-    },
-    {
-      docker: new DockerodeClient(process.env),
-      host: readHostProcess(),
-      echoStdout: raw.json ? process.stderr : process.stdout,
-      echoStderr: process.stderr,
-      step: (line) => process.stderr.write(`${line}\n`),
-      interrupted,
-      mlxVersion: MLX_VERSION,
-    },
+  // The first stop signal aborts whichever phase runs (verify, load, build, the container), and replay
+  // removes what it made; later signals are ignored, so that a second Ctrl-C cannot cut that clean-up
+  // short. Stopped in the container, the report is still written, as diverged (interrupted).
+  const stop = new AbortController();
+  let stoppedBy: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stoppedBy) return void process.stderr.write(`mlx: ${signal} again: still removing what replay made, please wait\n`);
+    stoppedBy = signal;
+    process.stderr.write(`mlx: ${signal}: stopping the replay and removing what it made\n`);
+    stop.abort(new Error(`replay interrupted by ${signal}`));
+  };
+  const interrupted = new Promise<NodeJS.Signals>((resolveSignal) =>
+    stop.signal.addEventListener("abort", () => resolveSignal(stoppedBy!), { once: true }),
   );
+  const interrupts = signalInterrupts(STOP_SIGNALS);
+  interrupts.on(onSignal);
+  let report: ReplayReport;
+  try {
+    report = await replayBundle(
+      {
+        bundle,
+        out,
+        tolerance: toleranceOf(rtol, atol),
+        metrics: raw.metric,
+        keep: raw.keep,
+        network: raw.network,
+        gpus,
+        cpus: limits.cpus,
+        memoryBytes: limits.memoryBytes,
+        timeoutMs,
+        build: raw.build,
+        trials: raw.all ? "all" : (trialIndex ?? "best"),
+        concurrency,
+        trust,
+      },
+      {
+        docker: new DockerodeClient(process.env, { signal: stop.signal }),
+        host: readHostProcess(),
+        echoStdout: raw.json ? process.stderr : process.stdout,
+        echoStderr: process.stderr,
+        step: (line) => process.stderr.write(`${sanitizeLine(line)}\n`),
+        interrupted,
+        signal: stop.signal,
+        mlxVersion: MLX_VERSION,
+      },
+    );
+  } catch (error) {
+    // Interrupted where no report can be written (before the container, between trials): what replay
+    // made is removed, and the exit code is the shell's for the signal.
+    if (stoppedBy === undefined) throw error;
+    if (error !== stop.signal.reason) process.stderr.write(`mlx: while stopping: ${describeError(error)}\n`);
+    return signalExitCode(stoppedBy);
+  } finally {
+    interrupts.off(onSignal);
+  }
   if (raw.json) process.stdout.write(JSON.stringify({ ...report, record: join(out, "replay.yaml") }, null, 2) + "\n");
   else process.stdout.write(renderReplay(report, out));
   if (report.container.interruptedBy) return signalExitCode(report.container.interruptedBy as NodeJS.Signals);
@@ -135,11 +184,20 @@ async function runReplay(bundleArg: string, raw: RawReplayOptions): Promise<numb
 
 const cell = (v: number | string | null): string => (v === null ? "-" : formatMetric(v));
 
-/** The reviewer's verdict: metrics, series, outputs, environment drift. */
+/**
+ * The reviewer's verdict: metrics, series, outputs, environment drift, then the verdict with every
+ * reason. Every text that came from the bundle (names, paths, values, warnings, reasons) is passed
+ * through sanitizeLine: it can neither drive the terminal nor start a line of its own.
+ */
 export function renderReplay(r: ReplayReport, out: string): string {
+  const table = (head: string[], rows: string[][]): string =>
+    renderTable(
+      head,
+      rows.map((row) => row.map(sanitizeLine)),
+    );
   const lines: string[] = [""];
   lines.push(
-    renderTable(
+    table(
       ["METRIC", "ORIGINAL", "REPLAY", "ABS DIFF", "REL DIFF", "VERDICT"],
       r.metrics.map((m) => [
         m.name,
@@ -153,12 +211,12 @@ export function renderReplay(r: ReplayReport, out: string): string {
   );
   for (const s of r.series) {
     const steps = s.lengths ? ` (steps: ${s.lengths[0]} vs ${s.lengths[1]})` : "";
-    lines.push(`series ${s.name}: first divergence at step ${s.step}: ${cell(s.original)} -> ${cell(s.replay)}${steps}`);
+    lines.push(sanitizeLine(`series ${s.name}: first divergence at step ${s.step}: ${cell(s.original)} -> ${cell(s.replay)}${steps}`));
   }
   if (r.outputs.length > 0) {
     lines.push(
       "",
-      renderTable(
+      table(
         ["OUTPUT", "ORIGINAL", "REPLAY", "VERDICT"],
         r.outputs.map((o) => [
           o.path,
@@ -171,18 +229,18 @@ export function renderReplay(r: ReplayReport, out: string): string {
   }
   lines.push(
     "",
-    renderTable(
+    table(
       ["ENVIRONMENT", "ORIGINAL", "REPLAY", ""],
       r.drift.map((d) => [d.what, d.original, d.replay, d.same ? "" : "differs"]),
     ),
   );
-  for (const w of r.warnings) lines.push(`warning: ${w}`);
+  for (const w of r.warnings) lines.push(`warning: ${sanitizeLine(w)}`);
   if (r.group) {
     const g = r.group;
     lines.push(
       "",
-      `group ${g.id}: ${g.metric} of each replayed trial`,
-      renderTable(
+      sanitizeLine(`group ${g.id}: ${g.metric} of each replayed trial`),
+      table(
         ["TRIAL", "ORIGINAL", "REPLAY", "VERDICT", "RUN"],
         g.trials.map((t) => [String(t.index), cell(t.original), cell(t.replay), t.verdict, t.run]),
       ),
@@ -193,16 +251,20 @@ export function renderReplay(r: ReplayReport, out: string): string {
           ? `the best trial (${g.best.original}) is still the best`
           : `the best trial changed: ${g.best.original} originally, ${g.best.replay} in the replay`,
       );
-    if (g.spearman !== null) lines.push(`rank correlation (Spearman) of ${g.metric}, original vs replay: ${g.spearman.toFixed(3)}`);
+    if (g.spearman !== null)
+      lines.push(sanitizeLine(`rank correlation (Spearman) of ${g.metric}, original vs replay: ${g.spearman.toFixed(3)}`));
   }
-  const diverged = r.metrics.filter((m) => m.verdict !== "same" && m.verdict !== "within").map((m) => m.name);
-  lines.push(
-    "",
-    r.verdict === "reproduced"
-      ? `REPRODUCED: ${r.metrics.length} metric(s) within tolerance, exit code ${r.container.exitCode} as recorded.`
-      : `DIVERGED: ${diverged.length > 0 ? diverged.join(", ") : "see the warnings above"}.`,
-    `record: ${join(out, "replay.yaml")}`,
-    "",
-  );
+  lines.push("", renderVerdict(r), `record: ${join(out, "replay.yaml")}`, "");
   return lines.join("\n");
+}
+
+/** One line: what exit 0 means when reproduced; every reason, sanitized, when not. */
+export function renderVerdict(r: ReplayReport): string {
+  if (r.verdict === "reproduced")
+    return (
+      `REPRODUCED: every compared metric (${r.metrics.length}), the exit code (${r.container.exitCode}) ` +
+      `and every output (${r.outputs.length}) as recorded.`
+    );
+  const reasons = r.reasons ?? r.metrics.filter((m) => m.verdict !== "same" && m.verdict !== "within").map((m) => `metric ${m.name}`);
+  return `DIVERGED: ${reasons.length > 0 ? reasons.map(sanitizeLine).join("; ") : "no reason recorded"}.`;
 }

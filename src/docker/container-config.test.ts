@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ContainerSpec } from "./docker-client.js";
-import { renderContainerConfig, REPLAY_USER } from "./container-config.js";
+import { renderContainerConfig, REPLAY_USER, startFailure } from "./container-config.js";
 import { splitImageRef } from "./docker-client.js";
 
 const spec: ContainerSpec = {
@@ -16,6 +16,8 @@ const spec: ContainerSpec = {
   gpus: null,
   keep: false,
   labels: { "org.mlx.replay-of": "r1" },
+  timeoutMs: 60_000,
+  fileSizeBytes: 1024 ** 3,
 };
 
 describe("renderContainerConfig", () => {
@@ -83,5 +85,30 @@ describe("splitImageRef", () => {
     ["localhost:5000/team/base:v1", { repo: "localhost:5000/team/base", tag: "v1" }],
   ])("splits %s", (ref, expected) => {
     expect(splitImageRef(ref)).toEqual(expected);
+  });
+});
+
+describe("startFailure", () => {
+  it("caps every file the container writes", () => {
+    expect(renderContainerConfig(spec).HostConfig?.Ulimits).toEqual([{ Name: "fsize", Soft: 1024 ** 3, Hard: 1024 ** 3 }]);
+  });
+
+  it.each<[string, string, string | null]>([
+    [
+      "a program not on PATH",
+      "OCI runtime create failed: runc create failed: unable to start container process: " +
+        'exec: "nosuch": executable file not found in $PATH: unknown',
+      'the bundle\'s command "nosuch" is not in its image',
+    ],
+    [
+      "a path that does not exist",
+      'unable to start container process: exec: "/bin/nosuch": stat /bin/nosuch: no such file or directory: unknown',
+      'the bundle\'s command "nosuch" is not in its image',
+    ],
+    ["anything else", 'could not select device driver "" with capabilities: [[gpu]]', null],
+  ])("%s", (_name, message, expected) => {
+    const error = startFailure(message, "nosuch");
+    expect(error?.message ?? null).toBe(expected);
+    if (error) expect(error.exitCode).toBe(2);
   });
 });

@@ -1,4 +1,5 @@
 import type { ContainerCreateOptions } from "dockerode";
+import { BadInputError } from "../errors.js";
 import type { ContainerSpec } from "./docker-client.js";
 
 /** The user every replay runs as: nobody, never root. */
@@ -38,6 +39,8 @@ export function renderContainerConfig(spec: ContainerSpec): ContainerCreateOptio
       Tmpfs: { "/tmp": TMPFS_OPTIONS },
       Binds: [...spec.binds],
       PidsLimit: spec.pidsLimit,
+      // Caps every file the container writes, on its mounts too: the host's disk is not the bundle's.
+      Ulimits: [{ Name: "fsize", Soft: spec.fileSizeBytes, Hard: spec.fileSizeBytes }],
       Memory: spec.memoryBytes,
       MemorySwap: spec.memoryBytes,
       NanoCpus: Math.round(spec.cpus * 1e9),
@@ -46,4 +49,17 @@ export function renderContainerConfig(spec: ContainerSpec): ContainerCreateOptio
         : { DeviceRequests: [{ Driver: "", Count: spec.gpus === "all" ? -1 : spec.gpus, Capabilities: [["gpu"]] }] }),
     },
   };
+}
+
+/**
+ * The engine's words when a container could not start because its command is not in the image (runc:
+ * `exec: "x": executable file not found in $PATH`, or "no such file or directory" for a path): the
+ * bundle asks for a program its own image lacks, so it is bad input (exit 2). Null for any other failure.
+ */
+export function startFailure(message: string, command: string): BadInputError | null {
+  if (!/executable file not found|exec: .*no such file or directory|exec format error/i.test(message)) return null;
+  return new BadInputError(
+    `the bundle's command ${JSON.stringify(command)} is not in its image`,
+    "The bundle is inconsistent: ask its author to pack it again.",
+  );
 }

@@ -3,7 +3,7 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import Docker from "dockerode";
 import { BadInputError, describeError, EnvironmentError } from "../errors.js";
-import { renderContainerConfig } from "./container-config.js";
+import { renderContainerConfig, startFailure } from "./container-config.js";
 import { dockerSocketPath } from "./engine-version.js";
 import { followStream, type StreamEvent, streamFailure } from "./follow-stream.js";
 
@@ -37,6 +37,10 @@ export interface ContainerSpec {
   gpus: "all" | number | null;
   keep: boolean;
   labels: Record<string, string>;
+  /** The container is stopped when it runs this long. */
+  timeoutMs: number;
+  /** The largest file any process in the container may write (RLIMIT_FSIZE). */
+  fileSizeBytes: number;
 }
 
 export interface ContainerIo {
@@ -51,10 +55,14 @@ export interface ContainerResult {
   exitCode: number;
   oomKilled: boolean;
   interruptedBy?: NodeJS.Signals;
+  /** Set when the container was stopped at spec.timeoutMs. */
+  timedOut?: boolean;
 }
 
 export interface BuildOptions {
   labels: Record<string, string>;
+  /** The network of the build's RUN steps: "none" for an untrusted Dockerfile; pack's own builds use the default. */
+  network?: "none" | "default";
   onStep: (line: string) => void;
 }
 
@@ -64,13 +72,16 @@ export class DockerodeClient implements DockerClient {
   private readonly docker: Docker;
   /** Where the engine is, for messages: its socket, DOCKER_HOST, or a phrase. */
   private readonly where: string;
+  /** When it aborts (Ctrl-C), a load or build in flight stops and rejects with its reason. */
+  private readonly signal: AbortSignal | undefined;
 
   /**
    * `env` is the caller's environment (DOCKER_HOST). A unix socket is passed to dockerode as is; any
    * other host (tcp://, with its TLS variables) is left to dockerode, which reads them itself. The
    * default, mlx's own environment, is for callers that do not pass one yet.
    */
-  constructor(env: NodeJS.ProcessEnv) {
+  constructor(env: NodeJS.ProcessEnv, options: { signal?: AbortSignal } = {}) {
+    this.signal = options.signal;
     const socketPath = dockerSocketPath(env);
     this.docker = socketPath ? new Docker({ socketPath }) : new Docker();
     this.where = socketPath ?? env["DOCKER_HOST"] ?? "the Docker host";
@@ -95,25 +106,31 @@ export class DockerodeClient implements DockerClient {
   }
 
   async build(context: Readable, options: BuildOptions): Promise<string> {
+    this.signal?.throwIfAborted();
     let stream: NodeJS.ReadableStream;
     try {
       // No pull: no registry is asked (the base image is checked beforehand). rm/forcerm: no
       // intermediate containers are left, even after a failed step.
       stream = await this.docker.buildImage(context as unknown as NodeJS.ReadableStream, {
         labels: options.labels,
+        ...(options.network === "none" ? { networkmode: "none" } : {}),
         rm: true,
         forcerm: true,
+        // Aborting the request cancels the build in the engine; forcerm removes its containers.
+        ...(this.signal ? { abortSignal: this.signal } : {}),
       });
     } catch (error) {
-      throw this.unreachable(error);
+      throw this.signal?.aborted ? this.signal.reason : this.unreachable(error);
     }
-    const events = await this.followOrFail(
-      stream,
-      (event) => {
-        const line = event.stream?.trim();
-        if (line) options.onStep(line);
-      },
-      (message) => new BadInputError(`image build failed: ${message}`, "The builder's message above names the failing step."),
+    const events = await this.unlessAborted(() =>
+      this.followOrFail(
+        stream,
+        (event) => {
+          const line = event.stream?.trim();
+          if (line) options.onStep(line);
+        },
+        (message) => new BadInputError(`image build failed: ${message}`, "The builder's message above names the failing step."),
+      ),
     );
     const id = [...events].reverse().find((e) => e.aux?.ID)?.aux?.ID;
     if (!id) throw new EnvironmentError("image build ended without an image id", "Check the engine's log.");
@@ -142,9 +159,30 @@ export class DockerodeClient implements DockerClient {
   }
 
   async load(archive: Readable): Promise<void> {
+    const signal = this.signal;
+    signal?.throwIfAborted();
+    // Cut off mid-upload, a load leaves nothing in the engine. Once the whole archive is sent the engine
+    // finishes the load whatever the client does: it is then awaited, so that the caller can remove it.
+    const upload = new AbortController();
+    let sent = false;
+    archive.once("end", () => (sent = true));
+    const onAbort = (): void => {
+      if (sent) return;
+      archive.destroy();
+      upload.abort(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      await this.unlessAborted(() => this.loadArchive(archive, upload.signal));
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  private async loadArchive(archive: Readable, abortSignal: AbortSignal): Promise<void> {
     let stream: NodeJS.ReadableStream;
     try {
-      stream = await this.docker.loadImage(archive as unknown as NodeJS.ReadableStream, { quiet: true });
+      stream = await this.docker.loadImage(archive as unknown as NodeJS.ReadableStream, { quiet: true, abortSignal });
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode)
         throw new BadInputError(
@@ -175,6 +213,8 @@ export class DockerodeClient implements DockerClient {
       throw this.containerError(error);
     }
     let interruptedBy: NodeJS.Signals | undefined;
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
     try {
       const stream = await container.attach({ stream: true, stdout: true, stderr: true });
       const ended = new Promise<void>((resolve) => stream.on("end", () => resolve()));
@@ -182,14 +222,21 @@ export class DockerodeClient implements DockerClient {
       try {
         await container.start();
       } catch (error) {
-        throw this.containerError(error);
+        // The command never ran: a command the image lacks is the bundle's fault (exit 2).
+        throw startFailure(describeError(error), spec.argv[0] ?? "") ?? this.containerError(error);
       }
       const waited = container.wait() as Promise<{ StatusCode: number }>;
-      const outcome = await Promise.race([waited.then((w) => ({ code: w.StatusCode })), io.interrupted.then((signal) => ({ signal }))]);
-      if ("signal" in outcome) {
-        interruptedBy = outcome.signal;
-        await container.stop({ t: 5 }).catch(() => undefined);
-      }
+      const timeout = new Promise<{ timeout: true }>((resolve) => {
+        timer = setTimeout(() => resolve({ timeout: true }), spec.timeoutMs);
+      });
+      const outcome = await Promise.race([
+        waited.then((w) => ({ code: w.StatusCode })),
+        io.interrupted.then((signal) => ({ signal })),
+        timeout,
+      ]);
+      if ("signal" in outcome) interruptedBy = outcome.signal;
+      if ("timeout" in outcome) timedOut = true;
+      if (!("code" in outcome)) await container.stop({ t: 5 }).catch(() => undefined);
       const { StatusCode } = await waited;
       await Promise.race([ended, new Promise((r) => setTimeout(r, 2000))]);
       const state = (await container.inspect()).State;
@@ -198,8 +245,10 @@ export class DockerodeClient implements DockerClient {
         exitCode: StatusCode,
         oomKilled: state.OOMKilled === true,
         ...(interruptedBy ? { interruptedBy } : {}),
+        ...(timedOut ? { timedOut } : {}),
       };
     } finally {
+      clearTimeout(timer);
       // v: true removes anonymous volumes too: nothing the run wrote outlives it.
       if (!spec.keep || interruptedBy) await container.remove({ force: true, v: true }).catch(() => undefined);
     }
@@ -221,6 +270,16 @@ export class DockerodeClient implements DockerClient {
     const id = await this.imageId(tag);
     if (id === null) throw new EnvironmentError(`docker import ended without image ${tag}`, "Check the engine's log.");
     return id;
+  }
+
+  /** `work`'s result; when this client's signal aborted meanwhile, its reason instead of the error it caused. */
+  private async unlessAborted<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (this.signal?.aborted) throw this.signal.reason;
+      throw error;
+    }
   }
 
   /**

@@ -1,8 +1,9 @@
-import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { createWriteStream, type WriteStream } from "node:fs";
 import { createInterface } from "node:readline";
+import { describeError } from "../errors.js";
 import type { MetricPoint, MetricValue } from "../record/types.js";
 import { LineSplitter } from "../primitives/line-splitter.js";
+import { openRegularFile, readRegularFile, UntrustedFileError } from "../primitives/read-untrusted.js";
 import { metricValueOf } from "./metric-value.js";
 import { parseMetricLine } from "./stdout-metrics.js";
 
@@ -13,6 +14,8 @@ export const SERIES_FILE = "metrics.jsonl";
 
 export const MAX_METRIC_NAMES = 1000;
 export const MAX_METRIC_NAME_CHARS = 200;
+/** The largest SDK file or declared metrics file read; a bigger one is reported, never read. */
+export const MAX_METRIC_FILE_BYTES = 64 * 1024 * 1024;
 
 export interface CollectedMetrics {
   final: Record<string, MetricValue>;
@@ -63,10 +66,22 @@ export class MetricsCollector {
     );
   }
 
-  /** Reads the SDK's JSON lines; a bad line (a kill mid-write cuts the last one) is reported by number. */
+  /**
+   * Reads the SDK's JSON lines; a bad line (a kill mid-write cuts the last one) is reported by number.
+   * The file may have been written by someone else (a replay's container): it is read only when it is
+   * a regular file within the cap, never through a link, never waiting on a FIFO.
+   */
   async readSdkFile(path: string, label: string): Promise<void> {
-    const stream = createReadStream(path, { encoding: "utf8" });
-    const lines = createInterface({ input: stream, crlfDelay: Infinity });
+    let opened: Awaited<ReturnType<typeof openRegularFile>>;
+    try {
+      opened = await openRegularFile(path, MAX_METRIC_FILE_BYTES);
+    } catch (error) {
+      if (error instanceof UntrustedFileError && error.kind === "missing") return;
+      this.warnings.add(`${label} ${describeError(error)}`);
+      return;
+    }
+    const input = opened.handle.createReadStream({ encoding: "utf8", start: 0, end: Math.max(0, opened.sizeBytes - 1) });
+    const lines = createInterface({ input, crlfDelay: Infinity });
     let n = 0;
     try {
       for await (const line of lines) {
@@ -76,18 +91,22 @@ export class MetricsCollector {
         if (point) this.add(point);
         else this.warnings.add(`${label} line ${n}: not a metric ({"name","value","step?","time"}); skipped`);
       }
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    } finally {
+      input.destroy();
+      await opened.handle.close().catch(() => undefined);
     }
   }
 
-  /** Reads a declared metrics file (JSON or YAML): {name: value} (nested keys joined by ".") or [{name, value, step?}]. */
+  /**
+   * Reads a declared metrics file (JSON or YAML): {name: value} (nested keys joined by ".") or
+   * [{name, value, step?}]; like the SDK file, only a regular file within the cap, no link followed.
+   */
   async readMetricFile(path: string, label: string, time: number): Promise<void> {
     let text: string;
     try {
-      text = await readFile(path, "utf8");
+      text = (await readRegularFile(path, MAX_METRIC_FILE_BYTES)).toString("utf8");
     } catch (error) {
-      this.warnings.add(`metrics file ${label} was not read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      this.warnings.add(`metrics file ${label} ${error instanceof UntrustedFileError ? "" : "was not read: "}${describeError(error)}`);
       return;
     }
     let data: unknown;
@@ -95,7 +114,7 @@ export class MetricsCollector {
       const { parseYamlStrict } = await import("../record/parse-yaml.js"); // YAML loads only when needed
       data = parseYamlStrict(text, label);
     } catch (error) {
-      this.warnings.add(`metrics file ${label} was not read: ${(error as Error).message}`);
+      this.warnings.add(`metrics file ${label} was not read: ${describeError(error)}`);
       return;
     }
     if (Array.isArray(data)) {

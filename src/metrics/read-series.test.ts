@@ -1,4 +1,5 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,6 +23,14 @@ describe("readSeries", () => {
     const path = join(dir, `${name.replace(/\W+/g, "-")}.jsonl`);
     await writeFile(path, text);
     expect(await readSeries(path)).toEqual(expected);
+  });
+
+  it("reads nothing from a symlink to a host file, nor hangs on a FIFO", { timeout: 3000 }, async () => {
+    await writeFile(join(dir, "host.jsonl"), `${JSON.stringify(a)}\n`);
+    await symlink(join(dir, "host.jsonl"), join(dir, "link.jsonl"));
+    execFileSync("mkfifo", [join(dir, "fifo.jsonl")]);
+    expect(await readSeries(join(dir, "link.jsonl"))).toEqual([]);
+    expect(await readSeries(join(dir, "fifo.jsonl"))).toEqual([]);
   });
 
   it("reads nothing, without failing, from a missing file", async () => {

@@ -65,6 +65,16 @@ export const replaySchema = closed(
     createdAt: str,
     mlxVersion: str,
     bundle: closed({ path: str, imageId: str }),
+    signature: Type.Optional(
+      closed(
+        {
+          principal: ofTypes(["string", "null"], { description: "Who signed, as the reviewer's allowed-signers file names them." }),
+          key: ofTypes(["string", "null"], { description: "The signing key's fingerprint." }),
+          verified: Type.Boolean({ description: "Checked with --trust; false when the bundle is signed but nothing was checked." }),
+        },
+        { description: "SHA256SUMS.sig, when the bundle is signed (mlx pack --sign)." },
+      ),
+    ),
     run: str,
     verdict,
     container: closed({
@@ -74,12 +84,17 @@ export const replaySchema = closed(
       durationMs: Type.Number(),
       interruptedBy: Type.Optional(str),
       containerId: Type.Optional(str),
+      timeoutMs: Type.Optional(Type.Number({ minimum: 0, description: "The --timeout the container ran under." })),
+      timedOut: Type.Optional(Type.Boolean({ description: "True when the container was stopped at --timeout." })),
     }),
     metrics: Type.Array(metricRowSchema),
     series: Type.Array(seriesDivergenceSchema),
     outputs: Type.Array(outputRowSchema),
     drift: Type.Array(driftRowSchema),
     warnings: Type.Array(str),
+    reasons: Type.Optional(
+      Type.Array(str, { description: "Why the verdict is diverged: every metric, series, output, exit code or stop that failed it." }),
+    ),
     group: Type.Optional(groupSummarySchema),
   },
   { $schema: DRAFT_07, $id: "https://mlx.dev/schema/replay.schema.json", title: "mlx Replay record" },

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -53,7 +54,7 @@ describe("compareOutputs", () => {
     await symlink("/etc/shadow", join(replay, "tricky", "inside"));
     const hosts = new Map(recorded.map((o) => [o.path, join(replay, o.path === "model" ? "model-copy" : o.path)]));
 
-    const rows = await compareOutputs(runManifest({ outputs: recorded }), hosts);
+    const rows = await compareOutputs(runManifest({ outputs: recorded }), hosts, 1024);
     expect(rows.map((r) => [r.path, r.verdict, r.reason])).toEqual([
       ["model", "same", undefined],
       ["score.txt", "different", undefined],
@@ -63,5 +64,19 @@ describe("compareOutputs", () => {
       ["tricky", "unsafe", "not regular files, never read: inside"],
     ]);
     expect(rows.find((r) => r.path === "score.txt")!.replay).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("never reads a FIFO output (no hang) nor a file output over the cap", { timeout: 3000 }, async () => {
+    const replay = join(dir, "capped");
+    await mkdir(replay, { recursive: true });
+    execFileSync("mkfifo", [join(replay, "pipe")]);
+    await writeFile(join(replay, "big.bin"), "x".repeat(2000));
+    const recorded = ["pipe", "big.bin"].map((p) => ({ path: p, kind: "file" as const, sizeBytes: 1, sha256: "0".repeat(64) }));
+    const hosts = new Map(recorded.map((o) => [o.path, join(replay, o.path)]));
+    const rows = await compareOutputs(runManifest({ outputs: recorded }), hosts, 1024);
+    expect(rows.map((r) => [r.path, r.verdict, r.reason])).toEqual([
+      ["pipe", "unsafe", "not regular files, never read: (the output itself)"],
+      ["big.bin", "unsafe", "is larger than 1024 bytes (2000): not read"],
+    ]);
   });
 });

@@ -2,15 +2,17 @@ import { lstat } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import { describeError } from "../errors.js";
 import { findUnsafeEntries, hashPath } from "../primitives/hash-paths.js";
+import { sha256RegularFile } from "../primitives/read-untrusted.js";
 import type { HashedFile, RunManifest } from "../record/types.js";
 import type { OutputRow } from "../record/types.js";
 
 /**
  * Each declared output of `run` against the replay's copy at `hosts.get(path)`. Nothing is followed:
  * the output is looked at with lstat, and a link or special file the run planted (itself or inside
- * a folder) is reported as unsafe and never read.
+ * a folder) is reported as unsafe and never read. A file output is hashed through one handle opened
+ * without following links, and only up to `maxBytes` (the container's own file size limit).
  */
-export async function compareOutputs(run: RunManifest, hosts: ReadonlyMap<string, string>): Promise<OutputRow[]> {
+export async function compareOutputs(run: RunManifest, hosts: ReadonlyMap<string, string>, maxBytes: number): Promise<OutputRow[]> {
   const rows: OutputRow[] = [];
   for (const original of run.outputs) {
     const row = { path: original.path, original: original.sha256 };
@@ -24,6 +26,11 @@ export async function compareOutputs(run: RunManifest, hosts: ReadonlyMap<string
       const unsafe = info.isDirectory() ? await findUnsafeEntries(host) : info.isFile() ? [] : ["(the output itself)"];
       if (unsafe.length > 0) {
         rows.push({ ...row, replay: null, verdict: "unsafe", reason: `not regular files, never read: ${unsafe.slice(0, 5).join(", ")}` });
+        continue;
+      }
+      if (info.isFile()) {
+        const sha256 = await sha256RegularFile(host, maxBytes);
+        rows.push({ ...row, replay: sha256, verdict: sha256 === original.sha256 ? "same" : "different" });
         continue;
       }
       const hashed = await hashPath(dirname(host), basename(host));

@@ -3,7 +3,7 @@ import type { RunManifest } from "../record/types.js";
 import { type ContainerLimits, containerEnv, containerSpecFor, REPLAY_PIDS_LIMIT } from "./container-spec.js";
 import { runManifest } from "../../test/helpers/records.js";
 
-const limits: ContainerLimits = { network: false, cpus: 2, memoryBytes: 4 * 1024 ** 3, gpus: null, keep: false };
+const limits: ContainerLimits = { network: false, cpus: 2, memoryBytes: 4 * 1024 ** 3, gpus: null, keep: false, timeoutMs: null };
 
 describe("containerEnv", () => {
   const base = runManifest({ id: "r1", params: { lr: 0.1 }, seed: { value: 7, source: "given", preload: true } });
@@ -26,8 +26,19 @@ describe("containerEnv", () => {
       runManifest({ env: { vars: { MLX_SEED: "1" }, refused: ["X"] } }),
       { MLX_SEED: "42" },
     ],
+    [
+      "none of a crafted record's loader, path or secret variables",
+      runManifest({
+        seed: { value: 7, source: "drawn", preload: false },
+        env: {
+          vars: { LD_PRELOAD: "/tmp/x.so", NODE_OPTIONS: "--require /tmp/x", PATH: "/tmp", AWS_SECRET_ACCESS_KEY: "k", TZ: "UTC" },
+          refused: [],
+        },
+      }),
+      { LD_PRELOAD: undefined, NODE_OPTIONS: undefined, PATH: undefined, AWS_SECRET_ACCESS_KEY: undefined, TZ: "UTC" },
+    ],
   ])("has %s", (_name, run, expected) => {
-    const env = containerEnv(run);
+    const env = containerEnv(run).vars;
     for (const [key, value] of Object.entries(expected)) expect(env[key], key).toBe(value);
   });
 });
@@ -44,9 +55,22 @@ describe("containerSpecFor", () => {
     [
       "the reviewer's limits",
       runManifest(),
-      { network: true, cpus: 0.5, memoryBytes: 1024, gpus: "all", keep: true },
-      { network: true, cpus: 0.5, memoryBytes: 1024, gpus: "all", keep: true },
+      { network: true, cpus: 0.5, memoryBytes: 1024, gpus: "all", keep: true, timeoutMs: 90_000 },
+      { network: true, cpus: 0.5, memoryBytes: 1024, gpus: "all", keep: true, timeoutMs: 90_000 },
     ],
+    [
+      "a time limit of ten times the recorded run when no --timeout is given",
+      runManifest({ outcome: { exitCode: 0, signal: null, source: "child", endedAt: "y", durationMs: 120_000, notes: [] } }),
+      limits,
+      { timeoutMs: 1_200_000 },
+    ],
+    [
+      "a file size limit of twice the largest recorded output, at least 1 GiB",
+      runManifest({ outputs: [{ path: "m.bin", kind: "file", sizeBytes: 3 * 1024 ** 3, sha256: "a".repeat(64) }] }),
+      limits,
+      { fileSizeBytes: 6 * 1024 ** 3 },
+    ],
+    ["a file size limit of 1 GiB for small outputs", runManifest(), limits, { fileSizeBytes: 1024 ** 3 }],
     [
       "a fixed pid limit and a label naming the run",
       runManifest({ id: "r9" }),

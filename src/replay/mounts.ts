@@ -4,11 +4,12 @@ import { APP_DIR, MLX_DIR_IN_CONTAINER } from "../bundle/image-layout.js";
 import type { OpenBundle } from "../bundle/read-bundle.js";
 import { BadInputError } from "../errors.js";
 import type { RunManifest } from "../record/types.js";
+import { SDK_METRICS_FILE } from "../metrics/metrics-collector.js";
 
 export interface Mounts {
   /** host:container[:ro], for the container spec. */
   binds: string[];
-  /** The host folder mounted at /mlx: the SDK's metrics file lands there. */
+  /** The host folder holding the SDK's metrics file, the one file mounted into /mlx. */
   mlxDir: string;
   /** Declared output (recorded path) -> its host path under --out. */
   outputs: Map<string, string>;
@@ -18,14 +19,18 @@ export interface Mounts {
 
 /**
  * Data read-only from the verified bundle; each declared output and metrics file writable through
- * its own host path under `out` (the root filesystem stays read-only); /mlx for the SDK's metrics.
+ * its own host path under `out` (the root filesystem stays read-only). Of /mlx only the SDK's metrics
+ * file is mounted, as a file: the container can write into it (within its file size limit) but can
+ * neither replace it with a link or a FIFO nor add files beside it.
  */
 export async function prepareMounts(opened: OpenBundle, run: RunManifest, out: string): Promise<Mounts> {
   const binds = opened.manifest.data.map((d) => `${join(opened.folder, "data", d.path)}:${posix.join(APP_DIR, d.path)}:ro`);
   const mlxDir = join(out, "mlx");
   await mkdir(mlxDir, { recursive: true });
-  await chmod(mlxDir, 0o777); // the container runs as nobody
-  binds.push(`${mlxDir}:${MLX_DIR_IN_CONTAINER}`);
+  const sdkFile = join(mlxDir, SDK_METRICS_FILE);
+  await writeFile(sdkFile, "", { mode: 0o666, flag: "wx" });
+  await chmod(sdkFile, 0o666); // the container runs as nobody
+  binds.push(`${sdkFile}:${posix.join(MLX_DIR_IN_CONTAINER, SDK_METRICS_FILE)}`);
   const writable = async (rel: string, kind: "file" | "dir"): Promise<string> => {
     const host = join(out, "outputs", rel);
     await mkdir(kind === "dir" ? host : dirname(host), { recursive: true });

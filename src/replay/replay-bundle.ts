@@ -2,6 +2,7 @@ import { rm, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { checkPlainTar, openBundle, prepareOutFolder } from "../bundle/read-bundle.js";
+import { writeFailure } from "../primitives/write-failure.js";
 import type { DockerClient } from "../docker/docker-client.js";
 import { probe } from "../facts/probe.js";
 import { probeGpus } from "../facts/probe-gpu.js";
@@ -12,10 +13,13 @@ import { writeFileAtomic } from "../primitives/write-atomic.js";
 import { readGroup } from "../record/group-store.js";
 import { validateReplay } from "../record/validate.js";
 import { provideImage } from "./provide-image.js";
+import type { ImageClaim } from "../bundle/image-claim.js";
+import { checkBundleSignature, signatureWarning } from "../bundle/signature.js";
 import type { ReplayReport } from "../record/types.js";
 import { type ReplayContext, replayRun, type ReplayRunDeps } from "./replay-run.js";
 import { selectRuns, type SelectedRun, type TrialChoice } from "./select-runs.js";
 import { summarizeGroup } from "./summarize-group.js";
+import { checkRecords } from "./check-records.js";
 import type { HostProcess } from "../facts/host-process.js";
 
 export interface ReplayOptions {
@@ -28,11 +32,15 @@ export interface ReplayOptions {
   readonly gpus: "all" | number | null;
   readonly cpus: number;
   readonly memoryBytes: number;
+  /** --timeout; null: ten times the recorded duration, at least ten minutes. */
+  readonly timeoutMs: number | null;
   readonly build: boolean;
   /** For group bundles: the best trial (default), one trial's index, or all of them. */
   readonly trials: TrialChoice;
   /** Trials replayed at once with --all. */
   readonly concurrency: number;
+  /** --trust: an allowed-signers file; the bundle must then be signed by one of its keys. Null: not required. */
+  readonly trust: string | null;
 }
 
 export interface ReplayDeps extends ReplayRunDeps {
@@ -47,7 +55,8 @@ const PROBE_TIMEOUT_MS = 5000;
 /**
  * Re-runs a bundle's run in a hardened container and compares it with the original. The bundle is
  * untrusted: it is verified before use, its image is loaded untagged and run by id, and settings
- * come only from the reviewer's options, never from the bundle.
+ * come only from the reviewer's options, never from the bundle. A folder that cannot be written
+ * (read-only, full) is exit 3 naming it.
  */
 export async function replayBundle(options: ReplayOptions, deps: ReplayDeps): Promise<ReplayReport> {
   await checkPlainTar(options.bundle); // not a bundle: exit 2 before anything is made
@@ -57,46 +66,67 @@ export async function replayBundle(options: ReplayOptions, deps: ReplayDeps): Pr
   } catch (error) {
     // A failure before anything ran leaves nothing behind; logs of a run that did start stay.
     if (created) await rmdir(options.out).catch(() => undefined);
-    throw error;
+    throw writeFailure(error, options.out) ?? error;
   }
 }
 
 async function replayInto(options: ReplayOptions, deps: ReplayDeps): Promise<ReplayReport> {
+  const { signal } = deps;
   const engine = await deps.docker.ping(); // exit 3 before any work when there is no engine
+  signal?.throwIfAborted();
   deps.step(`verifying ${options.bundle}`);
-  const opened = await openBundle(options.bundle, options.out);
+  const opened = await openBundle(options.bundle, options.out, signal);
   let loadedImage: string | null = null;
+  let claim: ImageClaim | null = null;
   try {
     const groupId = opened.manifest.group;
     const group = groupId ? await readGroup(join(opened.folder, "records", "groups", groupId)) : null;
+    checkRecords(opened.manifest, opened.runs); // an inconsistent bundle: exit 2 before anything is loaded
     const selected = selectRuns(opened.runs, group, options.trials);
-    const imageId = await provideImage(opened, options.build, deps, (id) => (loadedImage = id));
+    const signature = await checkBundleSignature(opened, options.trust); // exit 2 before anything is loaded
+    signal?.throwIfAborted();
+    const imageId = await provideImage(
+      opened,
+      options.build,
+      deps,
+      (id) => (loadedImage = id),
+      (c) => (claim = c),
+    );
     const host = {
       system: await probe("system", PROBE_TIMEOUT_MS, probeSystem),
       gpus: await probe("gpu", PROBE_TIMEOUT_MS, () => probeGpus(PROBE_TIMEOUT_MS, deps.host.env["PATH"])),
       docker: engine.version,
       imageId,
     };
-    const { network, cpus, memoryBytes, gpus, keep } = options;
+    signal?.throwIfAborted(); // nothing runs after an interrupt
+    const { network, cpus, memoryBytes, gpus, keep, timeoutMs } = options;
     const context: ReplayContext = {
       bundlePath: options.bundle,
       opened,
       imageId,
       host,
-      limits: { network, cpus, memoryBytes, gpus, keep },
+      limits: { network, cpus, memoryBytes, gpus, keep, timeoutMs },
       tolerance: options.tolerance,
       metrics: options.metrics,
     };
     const reports = await replaySelected(selected, context, options, deps);
-    const report: ReplayReport = { ...reports[0]! };
+    // Interrupted between trials: the ones not started have no report, so there is no group verdict.
+    if (reports.filter(Boolean).length < selected.length) signal?.throwIfAborted();
+    const report: ReplayReport = { ...reports[0]!, ...(signature ? { signature } : {}) };
+    const unsigned = signatureWarning(signature);
+    if (unsigned) report.warnings = [...report.warnings, unsigned];
     if (group) {
       report.group = summarizeGroup(
         group,
         selected.map((s) => s.index),
         reports,
       );
-      const allReproduced = reports.every((r) => r.verdict === "reproduced");
-      report.verdict = allReproduced && report.group.best.stillBest !== false ? "reproduced" : "diverged";
+      const g = report.group;
+      report.reasons = reports.flatMap((r, k) =>
+        (r.reasons ?? (r.verdict === "reproduced" ? [] : ["diverged"])).map((why) => `trial ${selected[k]!.index}: ${why}`),
+      );
+      if (g.best.stillBest === false) report.reasons.push(`the best trial changed: ${g.best.original} originally, ${g.best.replay} now`);
+      report.verdict = report.reasons.length === 0 ? "reproduced" : "diverged";
     }
     validateReplay(report, REPLAY_RECORD);
     await writeFileAtomic(join(options.out, REPLAY_RECORD), stringify(report, { lineWidth: 0 }));
@@ -104,6 +134,8 @@ async function replayInto(options: ReplayOptions, deps: ReplayDeps): Promise<Rep
   } finally {
     if (!options.keep) {
       await rm(opened.folder, { recursive: true, force: true });
+      // Shared with concurrent replays of this bundle: the last one out removes what mlx loaded.
+      await (claim as ImageClaim | null)?.release();
       if (loadedImage) await deps.docker.removeImage(loadedImage);
     }
   }
@@ -123,7 +155,7 @@ async function replaySelected(
   const reports: ReplayReport[] = new Array(selected.length);
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < selected.length) {
+    while (next < selected.length && !deps.signal?.aborted) {
       const k = next++;
       const { run, index } = selected[k]!;
       const out = many ? join(options.out, "trials", String(index)) : options.out;

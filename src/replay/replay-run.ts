@@ -1,5 +1,5 @@
 import { createWriteStream } from "node:fs";
-import { lstat, mkdir } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
 import type { OpenBundle } from "../bundle/read-bundle.js";
@@ -9,14 +9,18 @@ import { compareMetrics, compareSeries, type Tolerance } from "../metrics/compar
 import { MetricsCollector, SDK_METRICS_FILE, SERIES_FILE } from "../metrics/metrics-collector.js";
 import { readSeries } from "../metrics/read-series.js";
 import { compileMetricPattern, DEFAULT_METRIC_PATTERN } from "../metrics/stdout-metrics.js";
+import { capWritable } from "../primitives/cap-writable.js";
+import { sanitizedLines } from "../primitives/sanitize-text.js";
 import { createTee } from "../primitives/tee.js";
 import type { RunManifest } from "../record/types.js";
 import { compareOutputs } from "./compare-outputs.js";
-import { type ContainerLimits, containerSpecFor } from "./container-spec.js";
+import { type ContainerLimits, containerEnv, containerSpecFor } from "./container-spec.js";
 import { prepareMounts } from "./mounts.js";
 import type { ReplayReport } from "../record/types.js";
+import { renderDuration, verdictReasons } from "./verdict-reasons.js";
 
-const MAX_METRIC_FILE_BYTES = 16 * 1024 * 1024;
+/** Each log of the container's output is cut here: its bytes are the bundle's, the disk is the reviewer's. */
+export const MAX_LOG_BYTES = 64 * 1024 * 1024;
 
 /** What every run of one replay shares. */
 export interface ReplayContext {
@@ -26,7 +30,7 @@ export interface ReplayContext {
   readonly host: HostFacts;
   readonly limits: ContainerLimits;
   readonly tolerance: Tolerance;
-  /** Compare only these metrics; empty: all. */
+  /** Compare only these metrics, final values and series; empty: all. Outputs and the exit code always count. */
   readonly metrics: readonly string[];
 }
 
@@ -36,6 +40,11 @@ export interface ReplayRunDeps {
   echoStderr: Writable;
   step: (line: string) => void;
   interrupted: Promise<NodeJS.Signals>;
+  /**
+   * Aborts at the reviewer's Ctrl-C: the phase under way (verify, load, build) stops and rejects with
+   * its reason, nothing starts after it (no container either), and what replay made is removed unless --keep.
+   */
+  signal?: AbortSignal;
   mlxVersion: string;
 }
 
@@ -48,53 +57,68 @@ export async function replayRun(run: RunManifest, out: string, context: ReplayCo
   await mkdir(logs, { recursive: true });
   const collector = new MetricsCollector(join(out, SERIES_FILE));
   const sink = collector.stdoutSink(compileMetricPattern(DEFAULT_METRIC_PATTERN));
+  const warnings: string[] = [];
+  // The log files keep the raw bytes, up to a cap; what reaches the terminal is marked and sanitized.
+  const log = (name: string): NodeJS.WritableStream =>
+    capWritable(createWriteStream(join(logs, name)), MAX_LOG_BYTES, () =>
+      warnings.push(`logs/${name} was cut at ${MAX_LOG_BYTES} bytes; the rest of the output was not kept`),
+    );
+  const echoStdout = sanitizedLines(deps.echoStdout);
+  const echoStderr = sanitizedLines(deps.echoStderr);
   const stdout = createTee(
     [
-      { stream: deps.echoStdout, end: false },
-      { stream: createWriteStream(join(logs, "stdout.log")), end: true },
+      { stream: echoStdout, end: true },
+      { stream: log("stdout.log"), end: true },
     ],
     (chunk) => sink.push(chunk),
   );
   const stderr = createTee([
-    { stream: deps.echoStderr, end: false },
-    { stream: createWriteStream(join(logs, "stderr.log")), end: true },
+    { stream: echoStderr, end: true },
+    { stream: log("stderr.log"), end: true },
   ]);
   const spec = containerSpecFor(run, imageId, mounts.binds, limits);
+  const dropped = containerEnv(run).dropped;
+  if (dropped.length > 0) warnings.push(`the record's variables ${dropped.join(", ")} were not passed: not in the environment allowlist`);
   const network = limits.network ? "network on" : "no network";
-  deps.step(`running ${JSON.stringify(spec.argv)} in ${spec.workdir} (image ${imageId.slice(0, 19)}, ${network})`);
+  deps.step(
+    `running ${JSON.stringify(spec.argv)} in ${spec.workdir} (image ${imageId.slice(0, 19)}, ${network}, ` +
+      `time limit ${renderDuration(spec.timeoutMs)})`,
+  );
   const started = Date.now();
+  deps.signal?.throwIfAborted(); // the mounts took a while: a Ctrl-C meanwhile must not start the container
   const result = await deps.docker.run(spec, { stdout, stderr, interrupted: deps.interrupted });
   const durationMs = Date.now() - started;
-  stdout.end();
-  stderr.end();
+  await Promise.all([endOf(stdout), endOf(stderr)]);
   sink.end();
 
   await collector.readSdkFile(join(mounts.mlxDir, SDK_METRICS_FILE), SDK_METRICS_FILE);
-  const warnings: string[] = [];
-  for (const [label, hostPath] of mounts.metricFiles) {
-    const info = await lstat(hostPath).catch(() => undefined);
-    if (!info?.isFile() || info.size > MAX_METRIC_FILE_BYTES) {
-      warnings.push(`metrics file ${label} ${info ? "is not a regular file of at most 16 MiB: not read" : "was not written"}`);
-    } else await collector.readMetricFile(hostPath, label, Date.now());
-  }
+  for (const [label, hostPath] of mounts.metricFiles) await collector.readMetricFile(hostPath, label, Date.now());
   const collected = await collector.close();
   warnings.push(...collected.warnings);
 
-  const outputs = await compareOutputs(run, mounts.outputs);
+  const outputs = await compareOutputs(run, mounts.outputs, spec.fileSizeBytes);
   // One tolerance for the final values and the series: the reviewer's, over those recorded at capture.
   const tolerance = withRecorded(context.tolerance, run);
   const comparison = compareMetrics(run.metrics?.final ?? {}, collected.final, tolerance, context.metrics);
   const recordedSeries = join(opened.folder, "records", "runs", run.id, run.metrics?.series ?? SERIES_FILE);
-  const series = compareSeries(await readSeries(recordedSeries), await readSeries(join(out, SERIES_FILE)), tolerance);
+  const only = new Set(context.metrics);
+  const series = compareSeries(await readSeries(recordedSeries), await readSeries(join(out, SERIES_FILE)), tolerance).filter(
+    (s) => only.size === 0 || only.has(s.name),
+  );
   const originalExit = run.outcome?.exitCode ?? 0;
   warnings.push(...runWarnings(run, result, limits, comparison.rows.length));
-
-  const reproduced =
-    comparison.reproduced &&
-    result.exitCode === originalExit &&
-    !result.oomKilled &&
-    !result.interruptedBy &&
-    outputs.every((o) => o.verdict === "same");
+  const reasons = verdictReasons({
+    metrics: comparison.rows,
+    series,
+    outputs,
+    exitCode: result.exitCode,
+    originalExitCode: originalExit,
+    oomKilled: result.oomKilled,
+    memoryBytes: limits.memoryBytes,
+    timedOut: result.timedOut === true,
+    timeoutMs: spec.timeoutMs,
+    interruptedBy: result.interruptedBy ?? null,
+  });
   return {
     apiVersion: "mlx/v1",
     kind: "Replay",
@@ -102,12 +126,14 @@ export async function replayRun(run: RunManifest, out: string, context: ReplayCo
     mlxVersion: deps.mlxVersion,
     bundle: { path: context.bundlePath, imageId },
     run: run.id,
-    verdict: reproduced ? "reproduced" : "diverged",
+    verdict: reasons.length === 0 ? "reproduced" : "diverged",
     container: {
       exitCode: result.exitCode,
       originalExitCode: originalExit,
       oomKilled: result.oomKilled,
       durationMs,
+      timeoutMs: spec.timeoutMs,
+      ...(result.timedOut ? { timedOut: true } : {}),
       ...(result.interruptedBy ? { interruptedBy: result.interruptedBy } : {}),
       ...(limits.keep ? { containerId: result.containerId } : {}),
     },
@@ -116,7 +142,15 @@ export async function replayRun(run: RunManifest, out: string, context: ReplayCo
     outputs,
     drift: compareEnvironments(run, opened.manifest.image.id, context.host),
     warnings,
+    reasons,
   };
+}
+
+/** Resolves once a tee has ended, its sinks included. */
+function endOf(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    stream.end(() => resolve());
+  });
 }
 
 /** What the reviewer should know about how the container ran, beside the metric table. */
@@ -124,11 +158,11 @@ function runWarnings(run: RunManifest, result: ContainerResult, limits: Containe
   const warnings: string[] = [];
   const originalExit = run.outcome?.exitCode ?? 0;
   if (result.oomKilled) warnings.push(`the container was OOM-killed (${result.exitCode}) at --memory ${limits.memoryBytes} bytes`);
+  if (result.timedOut) warnings.push("the container was stopped at its time limit (--timeout)");
   if (result.exitCode !== originalExit) warnings.push(`the command exited ${result.exitCode}; the original exited ${originalExit}`);
   if (run.gpus?.available && run.gpus.devices.length > 0 && limits.gpus === null)
     warnings.push("the original run had GPUs; this replay asked for none (--gpus all)");
   if (metricRows === 0) warnings.push("the run recorded no metrics: only the exit code and outputs were compared");
-  warnings.push("the bundle is not signed: its checksums prove integrity, not who made it");
   return warnings;
 }
 

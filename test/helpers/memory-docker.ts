@@ -102,10 +102,16 @@ export class MemoryDocker implements DockerClient {
     if (!this.images.has(spec.imageId))
       throw new EnvironmentError(`the engine refused the container: no such image ${spec.imageId}`, "Check the engine.");
     this.runs.push(spec);
+    let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
       Promise.resolve(this.behaviour(spec, io)),
       io.interrupted.then((signal) => ({ exitCode: 130, interruptedBy: signal })),
+      // Stopped at the time limit, as the engine adapter does.
+      new Promise<Partial<ContainerResult>>(
+        (resolve) => (timer = setTimeout(() => resolve({ exitCode: 137, timedOut: true }), spec.timeoutMs)),
+      ),
     ]);
+    clearTimeout(timer);
     return { containerId: `memory-${this.runs.length}`, exitCode: 0, oomKilled: false, ...outcome };
   }
 }

@@ -39,6 +39,8 @@ function optionsFor(bundle: string, out: string): ReplayOptions {
     build: false,
     trials: "best",
     concurrency: 1,
+    timeoutMs: null,
+    trust: null,
   };
 }
 
@@ -120,7 +122,7 @@ describe("replay against an in-memory engine", () => {
       NetworkDisabled: true,
       HostConfig: { CapDrop: ["ALL"], ReadonlyRootfs: true, Privileged: false, NetworkMode: "none", SecurityOpt: ["no-new-privileges"] },
     });
-    expect(stdout.text()).toBe("acc=0.9\n");
+    expect(stdout.text()).toBe("│ acc=0.9\n"); // echoed lines are marked as the container's; the log keeps the raw bytes
     expect(readFileSync(join(out, "logs", "stdout.log"), "utf8")).toBe("acc=0.9\n");
     expect(parse(readFileSync(join(out, "replay.yaml"), "utf8"))).toMatchObject({ kind: "Replay", verdict: "reproduced" });
     expect(readdirSync(out).filter((name) => name.startsWith("bundle-"))).toEqual([]); // the extracted bundle is gone
@@ -144,6 +146,14 @@ describe("replay against an in-memory engine", () => {
     const report = await replaying;
     expect(report).toMatchObject({ verdict: "diverged", container: { interruptedBy: "SIGINT" } });
     expect(docker.calls.at(-1)).toBe("removeImage");
+    expect(docker.images.size).toBe(0);
+  });
+
+  it("stops a run at --timeout and says so among the reasons of the diverged verdict", async () => {
+    const docker = new MemoryDocker(() => new Promise(() => undefined)); // a run that never ends by itself
+    const report = await replayBundle({ ...optionsFor(bundle, join(repo.path, "slow")), timeoutMs: 200 }, depsFor(docker).deps);
+    expect(report).toMatchObject({ verdict: "diverged", container: { timedOut: true } });
+    expect((report.reasons ?? []).join("\n")).toMatch(/time/i);
     expect(docker.images.size).toBe(0);
   });
 
