@@ -9,6 +9,7 @@ const hex = createHash("sha256").update(config).digest("hex");
 const id = `sha256:${hex}`;
 const manifest = (extra: object = {}): Buffer =>
   Buffer.from(JSON.stringify([{ Config: `${hex}.json`, RepoTags: null, Layers: [], ...extra }]));
+const link = (name: string, target: string): TarEntry => ({ name, source: { kind: "symlink", target }, mode: 0o777 });
 const file = (name: string, data: Buffer | string): TarEntry => ({ name, source: { kind: "data", data: Buffer.from(data) }, mode: 0o644 });
 
 /** Streams `entries` as a tar through the collector replay uses, then checks the result. */
@@ -26,6 +27,12 @@ describe("checkImageArchive: exactly one manifest, describing exactly the bundle
     expect(await check([file(`${hex}.json`, config), file("manifest.json", manifest())])).toEqual({ repoTags: [] });
   });
 
+  it("accepts docker save's own layer links (a layer stored once, named again)", async () => {
+    const other = "a".repeat(64);
+    const entries = [file(`${hex}.json`, config), file("manifest.json", manifest()), link(`${hex}/layer.tar`, `../${other}/layer.tar`)];
+    expect(await check(entries)).toEqual({ repoTags: [] });
+  });
+
   it("returns RepoTags for the caller to strip", async () => {
     expect(await check([file(`${hex}.json`, config), file("manifest.json", manifest({ RepoTags: ["a:b"] }))])).toEqual({
       repoTags: ["a:b"],
@@ -39,6 +46,17 @@ describe("checkImageArchive: exactly one manifest, describing exactly the bundle
       /2 members named "manifest.json"/,
     ],
     ["a second small manifest.json", [file("manifest.json", manifest())], /2 members named "manifest.json"/],
+    [
+      "a link to its own folder with a manifest.json behind it (the engine extracts through the link)",
+      [link("evil", "."), file("evil/manifest.json", manifest({ RepoTags: ["victim:latest"] }))],
+      /SymbolicLink member "evil" -> "."/,
+    ],
+    ["a layer link that points anywhere but another layer", [link(`${hex}/layer.tar`, "/etc/passwd")], /SymbolicLink member/],
+    [
+      "a member below a layer link",
+      [link(`${hex}/layer.tar`, `../${"a".repeat(64)}/layer.tar`), file(`${hex}/layer.tar/x`, "x")],
+      /below the link/,
+    ],
     ["a second manifest.json spelled ./manifest.json", [file("./manifest.json", manifest())], /2 members named "manifest.json"/],
     ["a second config of the same name", [file(`${hex}.json`, "{}")], /2 members named/],
     ["a repositories file naming a tag", [file("repositories", '{"victim":{"latest":"abc"}}')], /repositories file names images/],

@@ -21,6 +21,8 @@ export interface ImageArchiveFiles {
   counts: Map<string, number>;
   /** The entry type of each name's last occurrence. */
   types: Map<string, string>;
+  /** The target of each link member (symbolic or hard), by name. */
+  links: Map<string, string>;
   /** Set when the archive could not be parsed. */
   corrupt: boolean;
 }
@@ -32,13 +34,14 @@ export function normalizeArchiveName(name: string): string {
 
 /** A parser that keeps the small files of a `docker save` archive (manifest.json, configs) as it streams by. */
 export function smallFilesCollector(): { parser: Parser; files: ImageArchiveFiles } {
-  const files: ImageArchiveFiles = { files: new Map(), counts: new Map(), types: new Map(), corrupt: false };
+  const files: ImageArchiveFiles = { files: new Map(), counts: new Map(), types: new Map(), links: new Map(), corrupt: false };
   const parser = new Parser({
     strict: true,
     onReadEntry: (entry: ReadEntry) => {
       const name = normalizeArchiveName(entry.path);
       files.counts.set(name, (files.counts.get(name) ?? 0) + 1);
       files.types.set(name, entry.type);
+      if (entry.type === "SymbolicLink" || entry.type === "Link") files.links.set(name, entry.linkpath ?? "");
       if ((entry.size ?? 0) > SMALL || entry.type !== "File") return entry.resume();
       const chunks: Buffer[] = [];
       entry.on("data", (c: Buffer) => chunks.push(c));
@@ -51,6 +54,31 @@ export function smallFilesCollector(): { parser: Parser; files: ImageArchiveFile
 }
 
 const NEW_BUNDLE = "Do not load this bundle's image; ask its author for a new bundle.";
+
+/** The one link `docker save` writes: a layer stored once and named again by another layer's folder. */
+const LAYER_LINK = /^[0-9a-f]{64}\/layer\.tar$/;
+const LAYER_TARGET = /^\.\.\/[0-9a-f]{64}\/layer\.tar$/;
+
+/**
+ * The engine extracts image.tar before reading it, so a link member can redirect a later member: a
+ * link `evil -> .` then `evil/manifest.json` overwrites the manifest mlx checked. Only files, folders
+ * and the layer links of docker save's own shape are allowed, and nothing may lie below a link.
+ */
+function checkArchiveMembers(archive: ImageArchiveFiles): void {
+  for (const [name, type] of archive.types) {
+    if (type === "File" || type === "OldFile" || type === "Directory") continue;
+    const target = archive.links.get(name) ?? "";
+    if (type === "SymbolicLink" && LAYER_LINK.test(name) && LAYER_TARGET.test(target)) continue;
+    throw new BadInputError(
+      `image.tar holds ${type} member ${JSON.stringify(name)}${target ? ` -> ${JSON.stringify(target)}` : ""}, which docker save never writes`,
+      NEW_BUNDLE,
+    );
+  }
+  for (const name of archive.types.keys())
+    for (const link of archive.links.keys())
+      if (name.startsWith(`${link}/`))
+        throw new BadInputError(`image.tar holds ${JSON.stringify(name)} below the link ${JSON.stringify(link)}`, NEW_BUNDLE);
+}
 
 /**
  * Checks a `docker save` archive before it goes near the engine. The engine keeps the last of two
@@ -67,6 +95,7 @@ export function checkImageArchive(archive: ImageArchiveFiles, expectedId: string
         `image.tar holds ${count} members named ${JSON.stringify(name)}; the engine would load the last one, which mlx did not check`,
         NEW_BUNDLE,
       );
+  checkArchiveMembers(archive);
   const manifestText = archive.files.get("manifest.json");
   if (!manifestText || archive.types.get("manifest.json") !== "File")
     throw new BadInputError("image.tar has no manifest.json of at most 4 MiB: not a docker save archive", NEW_BUNDLE);

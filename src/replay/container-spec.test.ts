@@ -72,6 +72,12 @@ describe("containerSpecFor", () => {
     ],
     ["a file size limit of 1 GiB for small outputs", runManifest(), limits, { fileSizeBytes: 1024 ** 3 }],
     [
+      "a file size limit of at most 16 GiB, whatever size the (untrusted) record claims",
+      runManifest({ outputs: [{ path: "m.bin", kind: "file", sizeBytes: 1e13, sha256: "a".repeat(64) }] }),
+      limits,
+      { fileSizeBytes: 16 * 1024 ** 3 },
+    ],
+    [
       "a fixed pid limit and a label naming the run",
       runManifest({ id: "r9" }),
       limits,

@@ -10,6 +10,8 @@ import { defaultTimeoutMs } from "./replay-limits.js";
 export const REPLAY_PIDS_LIMIT = 1024;
 /** The largest file the container may write (the SDK's metrics file, each output): at least this much. */
 export const MIN_FILE_SIZE_LIMIT_BYTES = 1024 ** 3;
+/** ... and never more: the record that asks for more is the bundle's, and the bundle is untrusted. */
+export const MAX_FILE_SIZE_LIMIT_BYTES = 16 * 1024 ** 3;
 
 /** The reviewer's settings for the container: never read from the bundle. */
 export interface ContainerLimits {
@@ -44,11 +46,12 @@ export function containerSpecFor(run: RunManifest, imageId: string, binds: reado
 
 /**
  * Every file the container writes is capped (RLIMIT_FSIZE): at least 1 GiB, and twice the largest
- * output the original run wrote, so that a run that fitted then fits now.
+ * output the original run wrote, so that a run that fitted then fits now; at most 16 GiB, whatever
+ * the (untrusted) record claims.
  */
 export function fileSizeLimit(run: RunManifest): number {
   const largest = Math.max(0, ...run.outputs.flatMap((o) => [o.sizeBytes, ...(o.files ?? []).map((f) => f.sizeBytes)]));
-  return Math.max(MIN_FILE_SIZE_LIMIT_BYTES, 2 * largest);
+  return Math.min(MAX_FILE_SIZE_LIMIT_BYTES, Math.max(MIN_FILE_SIZE_LIMIT_BYTES, 2 * largest));
 }
 
 /**
