@@ -126,3 +126,10 @@ describe("a truncated bundle", () => {
     }
   });
 });
+
+describe("member names", () => {
+  it("refuses a path segment longer than a file system takes, naming it, rather than failing to write it", async () => {
+    const message = await refusal([...members, file(`context/${"a".repeat(300)}`, Buffer.from("x")), sums]);
+    expect(message).toMatch(/a path segment longer than 255 bytes/);
+  });
+});

@@ -13,7 +13,7 @@ import { validateBundle } from "../record/validate.js";
 import { BUNDLE_MANIFEST, IMAGE_ARCHIVE, SUMS, SUMS_SIGNATURE } from "./layout.js";
 import { writeFailure } from "../primitives/write-failure.js";
 
-export const LIMITS = { entries: 100_000, depth: 64, nameBytes: 4096, totalBytes: 256 * 1024 ** 3 };
+export const LIMITS = { entries: 100_000, depth: 64, nameBytes: 4096, segmentBytes: 255, totalBytes: 256 * 1024 ** 3 };
 
 export interface OpenBundle {
   /** The folder the bundle was extracted into (fresh, mode 0700). */
@@ -207,6 +207,8 @@ export function entryProblem(name: string, entry: Pick<ReadEntry, "type" | "mode
   const parts = name.replace(/\/$/, "").split("/");
   if (parts.some((p) => p === "..")) return "path climbs out with ..";
   if (parts.some((p) => p === "" || p === ".")) return "empty or . path segment";
+  // Longer than a file system takes (NAME_MAX): the write would fail with ENAMETOOLONG.
+  if (parts.some((p) => Buffer.byteLength(p) > LIMITS.segmentBytes)) return `a path segment longer than ${LIMITS.segmentBytes} bytes`;
   if (parts.length > LIMITS.depth) return `deeper than ${LIMITS.depth} folders`;
   return undefined;
 }

@@ -48,7 +48,9 @@ export function startRunManifest(options: CaptureOptions, start: RunStart): RunM
     ...(Object.keys(options.tolerances).length > 0 ? { tolerances: { ...options.tolerances } } : {}),
     ...(options.group ? { group: { ...options.group } } : {}),
     warnings: params.paths.map(
-      (p) => `param ${p} looks secret: recorded as "***" (replay cannot supply it; pass secrets in the environment)`,
+      (p) =>
+        `param ${p} looks secret: recorded as "***" (replay cannot supply it; pass secrets in the environment). ` +
+        "The command got the real value: if it printed it, logs/stdout.log holds it, and mlx pack ships the logs",
     ),
   };
 }

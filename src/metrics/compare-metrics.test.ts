@@ -62,4 +62,13 @@ describe("compareSeries", () => {
     const d = compareSeries([p("l", 1, 1.5), p("l", 2, 2.5)], [p("l", 1, 9.5)]);
     expect(d).toEqual([{ name: "l", step: 1, original: 1.5, replay: 9.5, lengths: [2, 1] }]);
   });
+
+  it("compares metrics named like Object.prototype's keys as any other, never finding the prototype's", () => {
+    const { rows } = compareMetrics({ accuracy: 0.5 }, { accuracy: 0.5, constructor: 1, toString: 2 });
+    expect(rows.map((r) => [r.name, r.verdict, r.original])).toEqual([
+      ["accuracy", "same", 0.5],
+      ["constructor", "extra", null],
+      ["toString", "extra", null],
+    ]);
+  });
 });

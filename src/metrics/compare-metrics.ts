@@ -32,7 +32,10 @@ export function compareMetrics(
   only: readonly string[] = [],
 ): Comparison {
   const names = only.length > 0 ? [...only] : [...new Set([...Object.keys(original), ...Object.keys(replay)])].sort();
-  const rows = names.map((name) => compareOne(name, original[name] ?? null, replay[name] ?? null, tolerance));
+  // Own keys only: a metric named "constructor" or "toString" must not find Object.prototype's.
+  const valueOf = (values: Readonly<Record<string, MetricValue>>, name: string): MetricValue | null =>
+    Object.hasOwn(values, name) ? values[name]! : null;
+  const rows = names.map((name) => compareOne(name, valueOf(original, name), valueOf(replay, name), tolerance));
   // Nothing to compare is vacuously reproduced; the replay report warns about it.
   return { rows, reproduced: rows.every((r) => r.verdict === "same" || r.verdict === "within") };
 }
@@ -50,7 +53,7 @@ function compareOne(name: string, a: MetricValue | null, b: MetricValue | null, 
   const relDiff = a === 0 ? (b === 0 ? 0 : Infinity) : absDiff / Math.abs(a);
   const diffs = { absDiff, relDiff };
   if (a === b) return { ...row, ...diffs, verdict: "same" };
-  const own = tolerance.perMetric[name];
+  const own = Object.hasOwn(tolerance.perMetric, name) ? tolerance.perMetric[name] : undefined;
   const rtol = own?.rtol ?? tolerance.rtol;
   const atol = own?.atol ?? tolerance.atol;
   if (Number.isInteger(a) && Number.isInteger(b) && !own && !tolerance.explicit) {

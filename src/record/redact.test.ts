@@ -49,6 +49,8 @@ describe("redactArgv", () => {
     [["x", '[{"db":{"token":"FAKEtok"}}]'], ["x", '[{"db":{"token":"***"}}]'], [1]],
     [["x", '{"tokenizer":"bert","key_size":3}'], ["x", '{"tokenizer":"bert","key_size":3}'], []],
     [["HF_TOKEN=FAKEhf node t.js --lr 1"], ["HF_TOKEN=*** node t.js --lr 1"], [0]],
+    [["curl", "https://x.com/data?access_token=FAKEq&page=2"], ["curl", "https://x.com/data?access_token=***&page=2"], [1]],
+    [["curl", "https://x.com/data?page=2&sort=asc"], ["curl", "https://x.com/data?page=2&sort=asc"], []],
   ])("%j", (argv, expected, positions) => {
     expect(redactArgv(argv)).toEqual({ argv: expected, redacted: positions });
   });

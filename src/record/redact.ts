@@ -100,6 +100,11 @@ const EMBEDDED: Array<[RegExp, (match: string, ...groups: string[]) => string]> 
     /\b((?:proxy-)?authorization|x-api-key|api-key|x-auth-token|cookie)(\s*:\s*)(.+)$/gim,
     (_m, header, sep) => `${header}${sep}${REDACTED}`,
   ],
+  [
+    // A URL's query: ?access_token=...&api_key=...
+    /([?&])([\w.-]+)=([^&#\s]+)/g,
+    (m, lead, name, value) => (looksSecretKey(name!) && value !== REDACTED ? `${lead}${name}=${REDACTED}` : m),
+  ],
   [/\b([Bb]earer|BEARER)(\s+)(?!\*\*\*)[A-Za-z0-9._~+/=-]{4,}/g, (_m, scheme, space) => `${scheme}${space}${REDACTED}`],
   [/\b(Basic)(\s+)[A-Za-z0-9+/]{8,}={0,2}(?![\w+/=])/g, (_m, scheme, space) => `${scheme}${space}${REDACTED}`],
 ];

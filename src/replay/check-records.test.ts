@@ -30,6 +30,8 @@ describe("checkRecords", () => {
     ["a record whose id is not the bundle's run", bundle(), [runManifest({ id: "other-run" })], /names run .* says it is run other-run/],
     ["a missing record", bundle({ runs: [RUN, "second"] }), [runManifest()], /names run second/],
     ["two outputs with the same path", bundle(), [runManifest({ outputs: [output("m.json"), output("m.json")] })], /output m\.json twice/],
+    ["an output path not written plainly", bundle(), [runManifest({ outputs: [output("model//w.json")] })], /not written plainly/],
+    ["an output inside another", bundle(), [runManifest({ outputs: [output("model"), output("model/x")] })], /model and model\/x overlap/],
     ["':' in an output path", bundle(), [runManifest({ outputs: [output("a:/etc")] })], /output "a:\/etc" holds ':'/],
     ["',' in an output path", bundle(), [runManifest({ outputs: [output("a,b")] })], /holds ':', ','/],
     ["a newline in an output path", bundle(), [runManifest({ outputs: [output("a\nb")] })], /holds/],

@@ -1,3 +1,4 @@
+import { posix } from "node:path";
 import { BadInputError } from "../errors.js";
 import type { BundleManifest, RunManifest } from "../record/types.js";
 
@@ -20,11 +21,19 @@ export function checkRecords(manifest: BundleManifest, runs: readonly RunManifes
     if (!run || run.id !== id)
       throw new BadInputError(`bundle.yaml names run ${id}, but its record says it is run ${run?.id ?? "(none)"}`, CORRUPT);
     if (run.command.argv.length === 0 || !run.command.argv[0]) throw new BadInputError(`run ${id} records no command`, CORRUPT);
-    const seen = new Set<string>();
+    const seen: string[] = [];
     for (const o of run.outputs) {
       checkPath(o.path, `run ${id}'s output`);
-      if (seen.has(o.path)) throw new BadInputError(`run ${id} declares the output ${o.path} twice`, CORRUPT);
-      seen.add(o.path);
+      // Compared as the mount sees them: "model//w.json" and "./model/w.json" are "model/w.json".
+      const path = posix.normalize(o.path).replace(/\/$/, "");
+      if (path !== o.path) throw new BadInputError(`run ${id}'s output ${JSON.stringify(o.path)} is not written plainly`, CORRUPT);
+      const other = seen.find((p) => p === path || path.startsWith(`${p}/`) || p.startsWith(`${path}/`));
+      if (other !== undefined)
+        throw new BadInputError(
+          other === path ? `run ${id} declares the output ${path} twice` : `run ${id}'s outputs ${other} and ${path} overlap`,
+          CORRUPT,
+        );
+      seen.push(path);
     }
     for (const file of run.metrics?.files ?? []) checkPath(file, `run ${id}'s metrics file`);
     checkPath(run.command.cwd, `run ${id}'s working folder`);
