@@ -13,6 +13,8 @@ import { hashOutputs, type Probes, probeForCapture } from "./capture-probes.js";
 import { finalExitCode, finishRunManifest, spawnMessage, startRunManifest } from "./run-record.js";
 import { type InterruptSource, startChild } from "./runner.js";
 import { drawSeed } from "./seed.js";
+import { redactedValues } from "../record/redact.js";
+import { scrubFile } from "./scrub-logs.js";
 
 export interface CaptureDeps {
   /** The child's output is echoed here (stdout, or stderr under --json). */
@@ -126,6 +128,15 @@ export async function captureRun(given: CaptureOptions, deps: CaptureDeps): Prom
   const metrics = await collector.close();
   const hashed = await hashOutputs(root, outputs);
   const manifest = finishRunManifest(started, options, { result, probes: found, metrics, outputs: hashed, recordErrors });
+  // A secret param the command printed must not stay in the logs that pack ships.
+  const secrets = redactedValues(options.params, started.params);
+  for (const log of [manifest.logs.stdout, manifest.logs.stderr]) {
+    const replaced = await scrubFile(join(folder, log), secrets).catch((error: unknown) => {
+      manifest.warnings.push(`could not remove secret params from ${log}: ${describeError(error)}`);
+      return 0;
+    });
+    if (replaced > 0) manifest.warnings.push(`${log}: ${replaced} occurrence(s) of secret params replaced by ***`);
+  }
 
   let recordError: string | undefined;
   try {

@@ -50,7 +50,7 @@ export function startRunManifest(options: CaptureOptions, start: RunStart): RunM
     warnings: params.paths.map(
       (p) =>
         `param ${p} looks secret: recorded as "***" (replay cannot supply it; pass secrets in the environment). ` +
-        "The command got the real value: if it printed it, logs/stdout.log holds it, and mlx pack ships the logs",
+        "The command got the real value; mlx replaces it with *** in the logs it keeps",
     ),
   };
 }

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_ENV_ALLOWLIST, looksSecretFile, looksSecretKey, redactArgv, redactParams, selectEnv, stripCredentials } from "./redact.js";
+import {
+  DEFAULT_ENV_ALLOWLIST,
+  looksSecretFile,
+  looksSecretKey,
+  redactArgv,
+  redactedValues,
+  redactParams,
+  selectEnv,
+  stripCredentials,
+} from "./redact.js";
 
 describe("selectEnv", () => {
   const env = {
@@ -127,4 +136,11 @@ describe("looksSecretFile", () => {
     "%s is not",
     (p) => expect(looksSecretFile(p)).toBe(false),
   );
+});
+
+describe("redactedValues", () => {
+  it("gives back every value redactParams hid, at any depth, numbers as text", () => {
+    const params = { lr: 0.1, api_key: "FAKEkey1", model: { password: "FAKEpw22", layers: [{ token: 12345 }] }, note: "ok" };
+    expect(redactedValues(params, redactParams(params).value).sort()).toEqual(["12345", "FAKEkey1", "FAKEpw22"]);
+  });
 });

@@ -206,3 +206,15 @@ export function stripCredentials(url: string): string {
 }
 
 export { looksSecretFile } from "./secret-files.js";
+
+/** The values `redactParams` hid: walking the original beside its redacted copy, each value replaced by "***". */
+export function redactedValues(original: unknown, redacted: unknown): string[] {
+  if (redacted === REDACTED && original !== REDACTED)
+    return [typeof original === "string" ? original : JSON.stringify(original)].filter((v): v is string => typeof v === "string");
+  if (Array.isArray(original) && Array.isArray(redacted)) return original.flatMap((item, i) => redactedValues(item, redacted[i]));
+  if (original !== null && typeof original === "object" && redacted !== null && typeof redacted === "object")
+    return Object.entries(original).flatMap(([key, item]) =>
+      Object.hasOwn(redacted, key) ? redactedValues(item, (redacted as Record<string, unknown>)[key]) : [],
+    );
+  return [];
+}

@@ -21,8 +21,10 @@ function allBytes(dir: string): string {
 const FAKES = ["FAKEaws0secret", "FAKEbearer0token", "FAKEjson0password", "FAKEparam0apikey", "FAKEnested0token", "FAKEbasic0pw"];
 
 describe("capture: secrets never reach the record", () => {
-  it("redacts NAME=value, headers and JSON arguments and secret params; replay then refuses the run", async () => {
-    await using repo = await makeRepo({ "run.js": "console.log('acc=0.5')\n" });
+  it("redacts NAME=value, headers and JSON arguments and secret params, in the logs too; replay then refuses the run", async () => {
+    // The command prints the params it got, secrets included, on both streams: the logs mlx keeps must not.
+    const script = "console.log('acc=0.5'); console.log(process.env.MLX_PARAMS); console.error(process.env.MLX_PARAMS)\n";
+    await using repo = await makeRepo({ "run.js": script });
     const basic = Buffer.from(`alice:${FAKES[5]}`).toString("base64");
     const argv = [
       "node",
