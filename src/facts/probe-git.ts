@@ -5,7 +5,7 @@ import type { GitExcluded, GitInfo } from "../record/types.js";
 import { git, gitMaybe, gitToFile } from "./git.js";
 import { probeTracked } from "./git-tracked.js";
 import { sha256File } from "../primitives/hash-paths.js";
-import { looksSecretFile, stripCredentials } from "../record/redact.js";
+import { looksSecretContent, looksSecretFile, stripCredentials } from "../record/redact.js";
 
 export const EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
 export const PATCH_FILE = "git.patch";
@@ -166,7 +166,7 @@ export function pickRemote(configLines: string | null): string | null {
 async function findExcluded(options: GitProbeOptions, untracked: readonly string[]): Promise<GitExcluded[]> {
   const excluded: GitExcluded[] = [];
   for (const path of untracked) {
-    if (!options.includeSecretFiles && looksSecretFile(path)) {
+    if (!options.includeSecretFiles && (looksSecretFile(path) || (await looksSecretContent(join(options.root, path))))) {
       excluded.push({ path, reason: "looks-secret" });
       continue;
     }

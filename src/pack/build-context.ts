@@ -9,7 +9,7 @@ import { listTree } from "../bundle/list-tree.js";
 import { sortEntries, type TarEntry } from "../bundle/tar-writer.js";
 import { linkStaysInside } from "../primitives/paths.js";
 import { sha256File } from "../primitives/hash-paths.js";
-import { looksSecretFile } from "../record/redact.js";
+import { looksSecretContent, looksSecretFile } from "../record/redact.js";
 import { MANIFEST } from "../record/run-store.js";
 import type { GitInfo, HashedFile, RunManifest } from "../record/types.js";
 import { snapshotCode } from "./code-snapshot.js";
@@ -57,8 +57,17 @@ export async function buildContext(plan: ContextPlan, step: (line: string) => vo
     return false;
   };
   // A committed link that points outside the code (/etc/passwd, ../../..) is refused, naming it (exit 2).
-  const snapshot = (await listTree(code, "app", linkStaysInside)).filter(keep);
-  const included = await Promise.all(plan.includes.map((rel) => includeEntries(root, rel, keep)));
+  // ... nor a file that holds a private key, whatever its name (node_modules is not read: too many files).
+  const withoutKeys = async (entries: TarEntry[]): Promise<TarEntry[]> => {
+    const kept: TarEntry[] = [];
+    for (const e of entries) {
+      if (e.source.kind === "file" && (await looksSecretContent(e.source.path))) secretFiles.push(e.name.slice("app/".length));
+      else kept.push(e);
+    }
+    return kept;
+  };
+  const snapshot = await withoutKeys((await listTree(code, "app", linkStaysInside)).filter(keep));
+  const included = await Promise.all(plan.includes.map(async (rel) => withoutKeys(await includeEntries(root, rel, keep))));
   const vendored = await vendorNodeModules(root, run);
   const dockerfile = renderDockerfile({
     baseImage: plan.baseImage,

@@ -1,6 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   DEFAULT_ENV_ALLOWLIST,
+  looksSecretContent,
   looksSecretFile,
   looksSecretKey,
   redactArgv,
@@ -142,5 +146,30 @@ describe("redactedValues", () => {
   it("gives back every value redactParams hid, at any depth, numbers as text", () => {
     const params = { lr: 0.1, api_key: "FAKEkey1", model: { password: "FAKEpw22", layers: [{ token: 12345 }] }, note: "ok" };
     expect(redactedValues(params, redactParams(params).value).sort()).toEqual(["12345", "FAKEkey1", "FAKEpw22"]);
+  });
+});
+
+describe("looksSecretContent", () => {
+  const dir = mkdtempSync(join(tmpdir(), "mlx-secret-content-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  it.each([
+    ["an OpenSSH private key", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn\n", true],
+    ["a PEM RSA private key after a comment", "# deploy\n-----BEGIN RSA PRIVATE KEY-----\nMIIE\n", true],
+    ["a PGP private key block", "-----BEGIN PGP PRIVATE KEY BLOCK-----\n", true],
+    ["a public key", "-----BEGIN PUBLIC KEY-----\nMIIB\n", false],
+    ["a certificate", "-----BEGIN CERTIFICATE-----\nMIIB\n", false],
+    ["plain text", "lr=0.1\n", false],
+  ])("%s: %s", async (_name, text, expected) => {
+    const path = join(dir, `f-${_name.replace(/\W/g, "")}`);
+    writeFileSync(path, text);
+    expect(await looksSecretContent(path)).toBe(expected);
+  });
+
+  it("never follows a link, and says no for what cannot be read", async () => {
+    const key = join(dir, "real-key");
+    writeFileSync(key, "-----BEGIN OPENSSH PRIVATE KEY-----\n");
+    symlinkSync(key, join(dir, "link"));
+    expect(await looksSecretContent(join(dir, "link"))).toBe(false);
+    expect(await looksSecretContent(join(dir, "missing"))).toBe(false);
   });
 });

@@ -205,7 +205,7 @@ export function stripCredentials(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, "$1");
 }
 
-export { looksSecretFile } from "./secret-files.js";
+export { looksSecretContent, looksSecretFile } from "./secret-files.js";
 
 /** The values `redactParams` hid: walking the original beside its redacted copy, each value replaced by "***". */
 export function redactedValues(original: unknown, redacted: unknown): string[] {

@@ -1,3 +1,5 @@
+import { constants } from "node:fs";
+import { open } from "node:fs/promises";
 // File names and paths that hold secrets by custom. Our own list: the npm packages that carry one
 // (ban-sensitive-files, built on safe-commit-hook's git-deny-patterns.json of 2015) are unmaintained
 // and flag far more than secrets (any *.log, *.sql). Where each pattern comes from is noted beside it.
@@ -47,4 +49,22 @@ const SECRET_PATH_PATTERN = new RegExp(`(^|/)(${SECRET_PATHS.join("|")})$`, "i")
 export function looksSecretFile(path: string): boolean {
   const name = path.split("/").pop() ?? path;
   return SECRET_NAME_PATTERN.test(name) || SECRET_PATH_PATTERN.test(path);
+}
+
+/** A private key's armour (PEM, OpenSSH, PGP): a file holding one is a secret whatever its name. */
+const PRIVATE_KEY = /-----BEGIN (?:[A-Z]+ )*PRIVATE KEY(?: BLOCK)?-----/;
+const HEAD_BYTES = 8192;
+
+/** Whether the first bytes of the file at `path` hold a private key; false for what cannot be read. */
+export async function looksSecretContent(path: string): Promise<boolean> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => null);
+  if (!handle) return false;
+  try {
+    if (!(await handle.stat()).isFile()) return false;
+    const head = Buffer.alloc(HEAD_BYTES);
+    const { bytesRead } = await handle.read(head, 0, HEAD_BYTES, 0);
+    return PRIVATE_KEY.test(head.subarray(0, bytesRead).toString("latin1"));
+  } finally {
+    await handle.close();
+  }
 }

@@ -80,6 +80,8 @@ describe("capture: secrets never reach the record", () => {
       "token.txt": "FAKEtokentxt\n",
       ".ssh/id_work": "FAKEsshkey\n",
       ".aws/credentials": "aws_secret_access_key = FAKEawscred\n",
+      // A name that says nothing: its content, a private key, does.
+      mykey: "-----BEGIN OPENSSH PRIVATE KEY-----\nFAKEopensshkey\n-----END OPENSSH PRIVATE KEY-----\n",
     };
     writeFiles(repo.path, { ...secrets, "notes.txt": "kept\n" });
     const run = await captureIn(repo.path, ["node", "run.js"]);
