@@ -12,6 +12,7 @@ import { lstat, mkdir, open, readFile, rename, unlink, writeFile } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EnvironmentError } from "../errors.js";
+import { processAlive } from "../primitives/process-alive.js";
 
 interface ClaimState {
   loaded: boolean;
@@ -76,7 +77,7 @@ async function claimsFolder(folder: string): Promise<string> {
 async function readState(file: string): Promise<ClaimState> {
   const text = await readFile(file, "utf8").catch(() => null);
   const parsed = text === null ? null : (JSON.parse(text) as Partial<ClaimState>);
-  const users = Array.isArray(parsed?.users) ? parsed.users.filter((u) => alive(u.pid)) : [];
+  const users = Array.isArray(parsed?.users) ? parsed.users.filter((u) => processAlive(u.pid)) : [];
   // With every user gone (crashed), what they loaded is no longer anybody's: the next claimer owns it.
   return { loaded: users.length > 0 && parsed?.loaded === true, users };
 }
@@ -99,7 +100,7 @@ async function underLock<T>(file: string, action: () => Promise<T>): Promise<T> 
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const holder = Number(await readFile(lock, "utf8").catch(() => ""));
-      if (Number.isInteger(holder) && holder > 0 && !alive(holder)) await unlink(lock).catch(() => undefined);
+      if (Number.isInteger(holder) && holder > 0 && !processAlive(holder)) await unlink(lock).catch(() => undefined);
       else await new Promise((r) => setTimeout(r, POLL_MS));
     }
   }
@@ -107,15 +108,5 @@ async function underLock<T>(file: string, action: () => Promise<T>): Promise<T> 
     return await action();
   } finally {
     await unlink(lock).catch(() => undefined);
-  }
-}
-
-function alive(pid: unknown): boolean {
-  if (typeof pid !== "number" || !Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }

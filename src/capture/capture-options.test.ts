@@ -1,30 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { BadInputError } from "../errors.js";
-import {
-  commandFromConfig,
-  normalizeCaptureOptions,
-  parseParamAssignment,
-  parseSize,
-  type RawCaptureOptions,
-  splitCommandLine,
-} from "./capture-options.js";
+import { commandFromConfig, normalizeCaptureOptions, parseParamAssignment, parseSize, splitCommandLine } from "./capture-options.js";
 import { parseSeed } from "./seed.js";
+import { rawCaptureOptions } from "../../test/helpers/capture-in.js";
 
-const raw = (over: Partial<RawCaptureOptions> = {}): RawCaptureOptions => ({
-  param: [],
-  tag: [],
-  input: [],
-  output: [],
-  metricsFile: [],
-  env: [],
-  shell: false,
-  seedPreload: true,
-  stdoutMetrics: true,
-  maxUntrackedSize: "10MiB",
-  includeSecretFiles: false,
-  json: false,
-  ...over,
-});
+const raw = rawCaptureOptions;
 
 describe("normalizeCaptureOptions", () => {
   it("lets the command line win over the config file, and merges lists", () => {

@@ -4,6 +4,7 @@ import { findRoot, runsFolder } from "../record/run-folder.js";
 import type { RunManifest } from "../record/types.js";
 import type { CommandAction } from "./main.js";
 import { formatDuration, formatMetric, renderTable } from "./render-table.js";
+import { processAlive } from "../primitives/process-alive.js";
 
 export function registerLs(program: Command, setAction: (action: CommandAction) => void): void {
   program
@@ -112,20 +113,9 @@ async function readRow(root: string, id: string): Promise<RunRow> {
     id,
     name: m.name ?? null,
     createdAt: m.createdAt,
-    status: m.status === "running" && !isAlive(m.command.pid) ? "abandoned" : m.status,
+    status: m.status === "running" && !processAlive(m.command.pid) ? "abandoned" : m.status,
     exitCode: m.outcome?.exitCode ?? null,
     durationMs: m.outcome?.durationMs ?? null,
     metrics: m.metrics?.final ?? {},
   };
-}
-
-/** A run left `running` whose mlx process is gone was killed before it could finish its record. */
-function isAlive(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_TOLERANCE } from "../metrics/compare-metrics.js";
 import type { ReplayReport } from "../record/types.js";
-import { renderReplay, toleranceOf } from "./replay.js";
+import { renderReplay } from "./render-replay.js";
+import { toleranceOf } from "./replay.js";
 
 describe("toleranceOf", () => {
   it.each([

@@ -1,5 +1,4 @@
-import { constants } from "node:fs";
-import { open } from "node:fs/promises";
+import { openRegularFile } from "../primitives/read-untrusted.js";
 // File names and paths that hold secrets by custom. Our own list: the npm packages that carry one
 // (ban-sensitive-files, built on safe-commit-hook's git-deny-patterns.json of 2015) are unmaintained
 // and flag far more than secrets (any *.log, *.sql). Where each pattern comes from is noted beside it.
@@ -55,16 +54,15 @@ export function looksSecretFile(path: string): boolean {
 const PRIVATE_KEY = /-----BEGIN (?:[A-Z]+ )*PRIVATE KEY(?: BLOCK)?-----/;
 const HEAD_BYTES = 8192;
 
-/** Whether the first bytes of the file at `path` hold a private key; false for what cannot be read. */
+/** Whether the first bytes of the file at `path` hold a private key; false for what cannot be read (a link, a FIFO). */
 export async function looksSecretContent(path: string): Promise<boolean> {
-  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => null);
-  if (!handle) return false;
+  const opened = await openRegularFile(path, Number.POSITIVE_INFINITY).catch(() => null);
+  if (!opened) return false;
   try {
-    if (!(await handle.stat()).isFile()) return false;
     const head = Buffer.alloc(HEAD_BYTES);
-    const { bytesRead } = await handle.read(head, 0, HEAD_BYTES, 0);
+    const { bytesRead } = await opened.handle.read(head, 0, HEAD_BYTES, 0);
     return PRIVATE_KEY.test(head.subarray(0, bytesRead).toString("latin1"));
   } finally {
-    await handle.close();
+    await opened.handle.close();
   }
 }

@@ -2,20 +2,24 @@ import { PassThrough } from "node:stream";
 import { normalizeCaptureOptions, type RawCaptureOptions } from "../../src/capture/capture-options.js";
 import { type CaptureDeps, captureRun } from "../../src/capture/capture-run.js";
 
-const RAW: RawCaptureOptions = {
-  param: [],
-  tag: [],
-  input: [],
-  output: [],
-  metricsFile: [],
-  env: [],
-  shell: false,
-  seedPreload: false,
-  stdoutMetrics: true,
-  maxUntrackedSize: "10MiB",
-  includeSecretFiles: false,
-  json: false,
-};
+/** The options of `mlx capture` as commander gives them with no flag set, with `over` on top. */
+export function rawCaptureOptions(over: Partial<RawCaptureOptions> = {}): RawCaptureOptions {
+  return {
+    param: [],
+    tag: [],
+    input: [],
+    output: [],
+    metricsFile: [],
+    env: [],
+    shell: false,
+    seedPreload: true,
+    stdoutMetrics: true,
+    maxUntrackedSize: "10MiB",
+    includeSecretFiles: false,
+    json: false,
+    ...over,
+  };
+}
 
 /** Captures `argv` in `cwd` through captureRun itself: a real child process, no built CLI needed. */
 export async function captureIn(cwd: string, argv: string[], over: Partial<RawCaptureOptions> = {}) {
@@ -31,6 +35,6 @@ export async function captureIn(cwd: string, argv: string[], over: Partial<RawCa
     preloadPath: "/nonexistent/preload.cjs",
     interactive: false,
   };
-  const result = await captureRun(normalizeCaptureOptions({ ...RAW, ...over }, argv, cwd), deps);
+  const result = await captureRun(normalizeCaptureOptions(rawCaptureOptions({ seedPreload: false, ...over }), argv, cwd), deps);
   return { ...result, logs };
 }
