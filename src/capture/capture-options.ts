@@ -29,6 +29,15 @@ export interface CaptureOptions {
   readonly killGraceMs: number;
   /** Set for the trials of a search group. */
   readonly group?: { readonly id: string; readonly trial: number };
+  /**
+   * Where the command actually runs and its outputs are read, when it is not `cwd`: a trial's own copy of
+   * the working tree. The record still names `cwd` (relative to the repository root), so replay runs it there.
+   */
+  readonly workdir?: string;
+  /** A run id chosen in advance (a search watches a trial's series while it runs); a fresh one when absent. */
+  readonly runId?: string;
+  /** Extra environment for the command (a trial's CUDA_VISIBLE_DEVICES), recorded like any other variable. */
+  readonly extraEnv?: Readonly<Record<string, string>>;
 }
 
 /** The options as commander hands them over: strings and arrays, nothing checked yet. */

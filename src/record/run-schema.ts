@@ -113,6 +113,43 @@ export const outcomeSchema = closed({
   notes: Type.Array(str),
 });
 
+/** One installed Python distribution (a pip-freeze line, with where it lives and what owns it). */
+export const pythonDistributionSchema = closed({
+  name: Type.String({ description: "The distribution's name as its metadata gives it." }),
+  version: str,
+  location: Type.String({ description: "The site folder it is installed in (a host path)." }),
+  fingerprint: Type.String({
+    pattern: "^[0-9a-f]{64}$",
+    description:
+      "Digest of the distribution's installed files (path, size, modification time) and its RECORD: changes when a file is edited.",
+  }),
+  files: nonNegInt,
+  debian: opt(closed({ package: str, version: str }, { description: "The Debian/Ubuntu package that owns it, for a system Python." })),
+});
+
+/** The Python interpreter a Python command runs under, and what is installed for it. */
+export const pythonInfoSchema = closed({
+  executable: Type.String({ description: "The interpreter's path on the capturing host." }),
+  version: Type.String({ description: "e.g. 3.11.2" }),
+  implementation: Type.String({ description: "e.g. CPython" }),
+  environment: stringEnum(["venv", "system", "other"], {
+    description: "venv: a virtual environment (prefix differs from base prefix); system: a distribution's Python; other: e.g. pyenv.",
+  }),
+  prefix: str,
+  basePrefix: str,
+  siteFolders: Type.Array(str),
+  distributions: Type.Array(pythonDistributionSchema),
+  interpreterPackage: opt(closed({ package: str, version: str }, { description: "The Debian package of the interpreter itself." })),
+  torch: opt(
+    closed({
+      version: str,
+      cuda: ofTypes(["string", "null"]),
+      cudnn: ofTypes(["string", "null"]),
+      gitVersion: opt(str),
+    }),
+  ),
+});
+
 /** One line of metrics.jsonl. */
 export const metricPointSchema = closed({
   name: str,
@@ -148,6 +185,7 @@ export const runSchema = closed(
     gpus: opt(probed(gpuInfoSchema)),
     runtimes: opt(runtimesSchema),
     dependencies: opt(dependenciesSchema),
+    python: opt(probed(pythonInfoSchema)),
     git: opt(probed(gitInfoSchema)),
     inputs: Type.Array(hashedPathSchema),
     outputs: Type.Array(hashedPathSchema),

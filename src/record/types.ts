@@ -24,6 +24,8 @@ import type {
   lockfileSchema,
   metricPointSchema,
   outcomeSchema,
+  pythonDistributionSchema,
+  pythonInfoSchema,
   runSchema,
   runtimesSchema,
   systemInfoSchema,
@@ -52,6 +54,8 @@ export type Dependencies = Static<typeof dependenciesSchema>;
 export type GitExcluded = Static<typeof gitExcludedSchema>;
 export type GitInfo = Static<typeof gitInfoSchema>;
 export type Outcome = Static<typeof outcomeSchema>;
+export type PythonDistribution = Static<typeof pythonDistributionSchema>;
+export type PythonInfo = Static<typeof pythonInfoSchema>;
 /** .mlx/runs/<id>/manifest.yaml. */
 export type RunManifest = Static<typeof runSchema>;
 
