@@ -5,7 +5,7 @@ import js from "@eslint/js";
 import globals from "globals";
 import tseslint from "typescript-eslint";
 
-const STAGES = ["capture", "group", "pack", "replay"];
+const STAGES = ["capture", "group", "pack", "replay", "inspect", "report"];
 const LAYERS = ["record", "metrics", "facts", "bundle", "docker", "primitives", "sdk"];
 
 /** import paths that reach into `folders` from a file one level below src/. */

@@ -7,11 +7,13 @@ const SRC = new URL("../src/", import.meta.url).pathname;
 
 /** What each top-level folder of src/ may import from the others (errors.ts is open to all but sdk). */
 const ALLOWED: Record<string, readonly string[]> = {
-  cli: ["capture", "group", "pack", "replay", "record", "metrics", "facts", "bundle", "docker", "primitives", "errors"],
+  cli: ["capture", "group", "pack", "replay", "inspect", "report", "record", "metrics", "facts", "bundle", "docker", "primitives", "errors"],
   capture: ["record", "metrics", "facts", "bundle", "primitives", "errors"],
   group: ["capture", "record", "metrics", "facts", "bundle", "primitives", "errors", "sdk"],
   pack: ["record", "facts", "bundle", "docker", "primitives", "errors"],
   replay: ["record", "metrics", "facts", "bundle", "docker", "primitives", "errors"],
+  inspect: ["record", "metrics", "facts", "primitives", "errors"],
+  report: ["record", "metrics", "facts", "bundle", "primitives", "errors"],
   bundle: ["record", "primitives", "errors"],
   facts: ["record", "docker", "primitives", "errors"],
   metrics: ["record", "primitives", "errors"],
