@@ -5,7 +5,7 @@
 // Entry and chunks sit in dist/cli/ so that the URLs they compute from import.meta.url
 // (../sdk/preload.cjs, ../record/validators/*.cjs, ../../package.json) resolve as they
 // do from dist/cli/*.js.
-import { rmSync, readdirSync } from "node:fs";
+import { cpSync, rmSync, readdirSync } from "node:fs";
 import { build } from "esbuild";
 
 const outdir = new URL("../dist/cli/", import.meta.url).pathname;
@@ -26,3 +26,8 @@ await build({
   external: ["dockerode", "tar"],
   logLevel: "warning",
 });
+// The Python files tsc does not copy: the facts helper the probe runs, and the preload + SDK folder.
+const src = new URL("../src/", import.meta.url).pathname;
+const dist = new URL("../dist/", import.meta.url).pathname;
+cpSync(src + "facts/python-facts.py", dist + "facts/python-facts.py");
+cpSync(src + "sdk/python", dist + "sdk/python", { recursive: true, filter: (f) => !f.includes("__pycache__") });

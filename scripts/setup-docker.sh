@@ -38,3 +38,8 @@ log "engine $(docker version --format '{{.Server.Version}}') on $SOCKET"
 
 # The base image: built by mlx itself (debootstrap + this host's node, imported under the official tag).
 node "$(dirname "$0")/../bin/mlx" base-image build --tag "$BASE_IMAGE"
+# ... and, where Debian's python3 is installed, python:<its version>-slim-bookworm for Python runs
+# (a second build reuses debootstrap's downloads; a rebuild reuses its root filesystem).
+if [ -x /usr/bin/python3 ]; then
+  node "$(dirname "$0")/../bin/mlx" base-image build --python
+fi

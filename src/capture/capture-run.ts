@@ -1,6 +1,6 @@
-import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Writable } from "node:stream";
-import { runEnvironment } from "../bundle/run-environment.js";
+import { PYTHON_IMPORTS_FILE, runEnvironment } from "../bundle/run-environment.js";
 import { BadInputError, describeError, EnvironmentError } from "../errors.js";
 import type { HostProcess } from "../facts/host-process.js";
 import { MetricsCollector, SDK_METRICS_FILE, SERIES_FILE } from "../metrics/metrics-collector.js";
@@ -63,7 +63,10 @@ export async function captureRun(given: CaptureOptions, deps: CaptureDeps): Prom
   const pattern = options.metricPattern === null ? null : compileMetricPattern(options.metricPattern);
   const seed = options.seed ?? drawSeed();
   const createdAt = deps.now();
-  const id = newRunId(createdAt);
+  const id = options.runId ?? newRunId(createdAt);
+  // A trial runs in its own copy of the tree: the command, its outputs and metric files live there.
+  const workdir = options.workdir ?? options.cwd;
+  const workRoot = resolve(workdir, relative(options.cwd, root));
   const folder = await createRunFolder(root, id).catch((error: unknown) => {
     throw new EnvironmentError(
       `cannot create the run record under ${join(root, ".mlx")}: ${describeError(error)}`,
@@ -77,8 +80,8 @@ export async function captureRun(given: CaptureOptions, deps: CaptureDeps): Prom
   const child = startChild({
     argv: options.argv,
     shell: options.shell,
-    cwd: options.cwd,
-    env: childEnv(options, deps, id, seed, join(folder, SDK_METRICS_FILE)),
+    cwd: workdir,
+    env: childEnv(options, deps, id, seed, folder),
     stdoutLog: join(folder, "logs", "stdout.log"),
     stderrLog: join(folder, "logs", "stderr.log"),
     echoStdout: deps.echoStdout,
@@ -103,6 +106,7 @@ export async function captureRun(given: CaptureOptions, deps: CaptureDeps): Prom
       inputs,
       maxUntrackedBytes: options.maxUntrackedBytes,
       includeSecretFiles: options.includeSecretFiles,
+      command: { argv: options.argv, shell: options.shell, cwd: workdir },
     });
   const probes = deps.sharedProbes ? deps.sharedProbes(folder, probeHere) : probeHere();
   const { writeRun } = await import("../record/run-store.js");
@@ -112,7 +116,7 @@ export async function captureRun(given: CaptureOptions, deps: CaptureDeps): Prom
     seed,
     cwdRel,
     pid: child.pid,
-    env: deps.host.env,
+    env: { ...deps.host.env, ...options.extraEnv },
     mlxVersion: deps.mlxVersion,
   });
   const recordErrors: string[] = [];
@@ -121,12 +125,16 @@ export async function captureRun(given: CaptureOptions, deps: CaptureDeps): Prom
   const result = await child.result;
   stdoutSink?.end();
   await firstWrite;
-  const found = await probes;
+  // What the run imported, noted by the Python preload at exit: only then is the list complete.
+  const { readPythonImports, withImported } = await import("../facts/probe-python.js");
+  const probed = await probes;
+  const imported = probed.python?.available ? await readPythonImports(join(folder, PYTHON_IMPORTS_FILE)) : null;
+  const found = probed.python ? { ...probed, python: withImported(probed.python, imported) } : probed;
 
   await collector.readSdkFile(join(folder, SDK_METRICS_FILE), SDK_METRICS_FILE);
-  for (const file of options.metricFiles) await collector.readMetricFile(resolve(options.cwd, file), file, result.endedAt);
+  for (const file of options.metricFiles) await collector.readMetricFile(resolve(workdir, file), file, result.endedAt);
   const metrics = await collector.close();
-  const hashed = await hashOutputs(root, outputs);
+  const hashed = await hashOutputs(workRoot, outputs);
   const manifest = finishRunManifest(started, options, { result, probes: found, metrics, outputs: hashed, recordErrors });
   // A secret param the command printed must not stay in the logs that pack ships.
   const secrets = redactedValues(options.params, started.params);
@@ -164,11 +172,24 @@ function checkMetricFile(root: string, cwd: string, given: string): string {
 }
 
 /** The command's environment: mlx's own, plus the run environment contract (seed, params, metrics file, preload). */
-function childEnv(options: CaptureOptions, deps: CaptureDeps, id: string, seed: number, metricsFile: string): NodeJS.ProcessEnv {
+function childEnv(options: CaptureOptions, deps: CaptureDeps, id: string, seed: number, folder: string): NodeJS.ProcessEnv {
   const nodePreload = options.seedPreload ? deps.preloadPath : null;
   const env = deps.host.env;
   return {
     ...env,
-    ...runEnvironment({ runId: id, seed, params: options.params, metricsFile, nodePreload, nodeOptions: env["NODE_OPTIONS"] }),
+    ...options.extraEnv,
+    ...runEnvironment({
+      runId: id,
+      seed,
+      params: options.params,
+      metricsFile: join(folder, SDK_METRICS_FILE),
+      nodePreload,
+      nodeOptions: env["NODE_OPTIONS"],
+      // sitecustomize.py and the mlxrun SDK sit in python/ beside the node preload (dist/sdk/python/).
+      pythonDir: join(dirname(deps.preloadPath), "python"),
+      pythonSeeding: options.seedPreload,
+      pythonPath: env["PYTHONPATH"],
+      pythonImportsFile: join(folder, PYTHON_IMPORTS_FILE),
+    }),
   };
 }

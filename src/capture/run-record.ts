@@ -72,10 +72,12 @@ export function finishRunManifest(started: RunManifest, options: CaptureOptions,
   return {
     ...started,
     status: statusOf(result),
+    seed: { ...started.seed, preloads: appliedPreloads(options.seedPreload, probes.pythonCommand === true) },
     system: probes.system,
     gpus: probes.gpus,
     runtimes: probes.runtimes,
     dependencies: probes.dependencies,
+    ...(probes.python ? { python: probes.python } : {}),
     git: probes.git,
     inputs: probes.inputs,
     outputs: end.outputs.hashed,
@@ -97,6 +99,17 @@ export function finishRunManifest(started: RunManifest, options: CaptureOptions,
       ...end.recordErrors.map((e) => `first record write failed: ${e}`),
     ],
   };
+}
+
+/**
+ * Which seeding preload did something: a Python command reads PYTHONPATH (the sitecustomize), any
+ * other command is taken as node's (NODE_OPTIONS reaches every node process it starts).
+ */
+export function appliedPreloads(seedPreload: boolean, pythonCommand: boolean): NonNullable<RunManifest["seed"]["preloads"]> {
+  return [
+    { runtime: "node", applied: seedPreload && !pythonCommand },
+    { runtime: "python", applied: seedPreload && pythonCommand },
+  ];
 }
 
 export function statusOf(result: ChildResult): RunStatus {

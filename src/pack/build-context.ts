@@ -4,7 +4,7 @@
 import { lstat, mkdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { renderDockerfile } from "../bundle/dockerfile.js";
-import { PRELOAD_FILES } from "../bundle/image-layout.js";
+import { PRELOAD_FILES, PYTHON_PRELOAD_FILES } from "../bundle/image-layout.js";
 import { listTree } from "../bundle/list-tree.js";
 import { sortEntries, type TarEntry } from "../bundle/tar-writer.js";
 import { linkStaysInside } from "../primitives/paths.js";
@@ -13,7 +13,8 @@ import { looksSecretContent, looksSecretFile } from "../record/redact.js";
 import { MANIFEST } from "../record/run-store.js";
 import type { GitInfo, HashedFile, RunManifest } from "../record/types.js";
 import { snapshotCode } from "./code-snapshot.js";
-import { vendorNodeModules } from "./vendor-deps.js";
+import { checkPythonPackable, pythonPackWarnings } from "./python-deps.js";
+import { vendorNodeModules, vendorVenv } from "./vendor-deps.js";
 
 export interface ContextPlan {
   root: string;
@@ -43,6 +44,9 @@ export interface BuildContext {
 
 export async function buildContext(plan: ContextPlan, step: (line: string) => void): Promise<BuildContext> {
   const { root, run, git } = plan;
+  // A Python run whose interpreter or packages an image cannot reproduce is refused before any work.
+  const python = checkPythonPackable(run, plan.baseImage);
+  for (const warning of pythonPackWarnings(run, python)) step(`warning: ${warning}`);
   step(`code: ${git.commit ? `commit ${git.commit.slice(0, 12)}` : "no commit"}${git.patch ? " + recorded patch" : ""}`);
   const code = join(plan.scratch, "app");
   await mkdir(code);
@@ -68,7 +72,7 @@ export async function buildContext(plan: ContextPlan, step: (line: string) => vo
   };
   const snapshot = await withoutKeys((await listTree(code, "app", linkStaysInside)).filter(keep));
   const included = await Promise.all(plan.includes.map(async (rel) => withoutKeys(await includeEntries(root, rel, keep))));
-  const vendored = await vendorNodeModules(root, run);
+  const vendored = [...(await vendorNodeModules(root, run)), ...(await vendorVenv(root, run, python))];
   const dockerfile = renderDockerfile({
     baseImage: plan.baseImage,
     runId: run.id,
@@ -79,11 +83,14 @@ export async function buildContext(plan: ContextPlan, step: (line: string) => vo
     argv: run.command.argv,
     inputs: plan.inputs.map((i) => i.path),
     mlxVersion: plan.mlxVersion,
+    python,
   });
+  // A Python run gets mlx's sitecustomize.py and SDK too: replay puts their folder on PYTHONPATH.
+  const pythonRun = run.python?.available === true || run.seed.preloads?.some((p) => p.runtime === "python" && p.applied) === true;
   const entries = sortEntries([
     { name: "Dockerfile", source: { kind: "data", data: Buffer.from(dockerfile) }, mode: 0o644 },
     { name: ".dockerignore", source: { kind: "data", data: Buffer.from(renderDockerignore(secretFiles)) }, mode: 0o644 },
-    ...(await preloadEntries(plan.preloadPath)),
+    ...(await preloadEntries(plan.preloadPath, pythonRun)),
     ...lastByName([...snapshot, ...included.flat()]),
     ...vendored,
   ]);
@@ -97,10 +104,10 @@ export function renderDockerignore(secretFiles: readonly string[]): string {
   );
 }
 
-/** The preload and the generator it loads, from the folder of `preloadPath`, under mlx/. */
-async function preloadEntries(preloadPath: string): Promise<TarEntry[]> {
+/** The preload and the generator it loads (and, for a Python run, python/), from the folder of `preloadPath`, under mlx/. */
+async function preloadEntries(preloadPath: string, python: boolean): Promise<TarEntry[]> {
   return Promise.all(
-    PRELOAD_FILES.map(async (f): Promise<TarEntry> => {
+    [...PRELOAD_FILES, ...(python ? PYTHON_PRELOAD_FILES : [])].map(async (f): Promise<TarEntry> => {
       const path = join(dirname(preloadPath), f);
       return { name: `mlx/${f}`, source: { kind: "file", path, sizeBytes: (await stat(path)).size }, mode: 0o644 };
     }),

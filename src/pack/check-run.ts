@@ -2,7 +2,7 @@
 
 import { BadInputError } from "../errors.js";
 import type { GitInfo, RunManifest } from "../record/types.js";
-import { defaultNodeBaseImage } from "./base-image.js";
+import { defaultNodeBaseImage, defaultPythonBaseImage } from "./base-image.js";
 
 /**
  * A run is packable when it succeeded (or --allow-failed), ran inside git (pack takes the code from
@@ -28,8 +28,9 @@ export function checkRunIsPackable(run: RunManifest, allowFailed: boolean): GitI
   return run.git;
 }
 
-/** The base image pinned to the captured node version, unless --base-image chose one. */
+/** The base image pinned to the captured Python (for a Python run) or node version, unless --base-image chose one. */
 export function defaultBaseImage(run: RunManifest): string {
+  if (run.python?.available) return defaultPythonBaseImage(run.python.version);
   const node = run.runtimes?.node;
   if (!node)
     throw new BadInputError(`run ${run.id} recorded no node version to pin the base image to`, "Choose one with --base-image IMAGE.");

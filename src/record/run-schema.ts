@@ -139,6 +139,13 @@ export const pythonInfoSchema = closed({
   basePrefix: str,
   siteFolders: Type.Array(str),
   distributions: Type.Array(pythonDistributionSchema),
+  imported: opt(
+    Type.Array(str, {
+      description:
+        "The distributions the run imported (names as in distributions), noted at interpreter exit; absent when the run did not exit " +
+        "normally (killed) or was captured before mlx recorded them: then every distribution counts as used.",
+    }),
+  ),
   interpreterPackage: opt(closed({ package: str, version: str }, { description: "The Debian package of the interpreter itself." })),
   torch: opt(
     closed({
@@ -179,7 +186,16 @@ export const runSchema = closed(
       pid: opt(nonNegInt),
     }),
     params: anyObject(),
-    seed: closed({ value: seedValue, source: stringEnum(["given", "drawn"]), preload: Type.Boolean() }),
+    seed: closed({
+      value: seedValue,
+      source: stringEnum(["given", "drawn"]),
+      preload: Type.Boolean({ description: "A seeding preload applied to the command." }),
+      preloads: opt(
+        Type.Array(closed({ runtime: stringEnum(["node", "python"]), applied: Type.Boolean() }), {
+          description: "Which runtime's preload applied: node's seeds Math.random, python's random, numpy and torch.",
+        }),
+      ),
+    }),
     env: closed({ vars: dict(str), refused: Type.Array(str) }),
     system: opt(probed(systemInfoSchema)),
     gpus: opt(probed(gpuInfoSchema)),
@@ -194,6 +210,12 @@ export const runSchema = closed(
     metrics: opt(closed({ final: dict(metricValue), series: relPath(), points: nonNegInt, files: Type.Array(relPath()) })),
     tolerances: opt(toleranceMap({ description: "Declared per-metric tolerances, for replay." })),
     group: opt(closed({ id: runId, trial: nonNegInt }, { description: "Set on the trials of a search group." })),
+    pruned: opt(
+      closed(
+        { metric: str, step: nonNegInt, value: metricValue },
+        { description: "Set when a search's pruner stopped this trial: the step it decided at and the best value up to it." },
+      ),
+    ),
     warnings: Type.Array(str),
   },
   { $schema: DRAFT_07, $id: "https://mlx.dev/schema/run.schema.json", title: "mlx Run record" },

@@ -11,7 +11,8 @@ import { writeFileAtomic } from "../primitives/write-atomic.js";
 export const MANIFEST = "manifest.yaml";
 
 /** The order a reader meets a record in: what ran, on what, from which code and data, what came out. */
-const RUN_KEY_ORDER: ReadonlyArray<keyof RunManifest> = [
+// Every key of the record, in the order it is written: the type below fails to compile when one is missing.
+const RUN_KEY_ORDER = [
   "apiVersion",
   "kind",
   "id",
@@ -28,6 +29,7 @@ const RUN_KEY_ORDER: ReadonlyArray<keyof RunManifest> = [
   "gpus",
   "runtimes",
   "dependencies",
+  "python",
   "git",
   "inputs",
   "outputs",
@@ -36,8 +38,12 @@ const RUN_KEY_ORDER: ReadonlyArray<keyof RunManifest> = [
   "metrics",
   "tolerances",
   "group",
+  "pruned",
   "warnings",
-];
+] as const satisfies ReadonlyArray<keyof RunManifest>;
+type Unlisted = Exclude<keyof RunManifest, (typeof RUN_KEY_ORDER)[number]>;
+const everyKeyListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyKeyListed;
 
 /** Validates, then writes manifest.yaml atomically, its keys in one fixed order. */
 export async function writeRun(folder: string, manifest: RunManifest): Promise<void> {
@@ -74,7 +80,10 @@ export async function listIds(folder: string): Promise<string[]> {
   }
 }
 
-/** Resolves `latest`, an exact id, or a unique prefix of one; otherwise exit 2 listing recent ids. */
+/**
+ * Resolves `latest`, an exact id, or a unique prefix of one. No match: exit 2 listing recent ids;
+ * an ambiguous prefix: exit 2 listing every id it matches.
+ */
 export async function resolveId(folder: string, ref: string, what: "run" | "group"): Promise<string> {
   const ids = await listIds(folder);
   if (ids.length === 0) {
@@ -85,9 +94,16 @@ export async function resolveId(folder: string, ref: string, what: "run" | "grou
   }
   const match = ref === "latest" ? [ids[0]!] : ids.includes(ref) ? [ref] : ids.filter((id) => id.startsWith(ref));
   if (match.length === 1) return match[0]!;
+  const named = match.map((id) => `${what} ${id}`);
+  if (match.length > 1) throw ambiguousRef(ref, named, `${what}s`);
   const recent = ids.slice(0, 5).join(", ");
-  const found = match.length === 0 ? `no ${what} '${ref}'` : `'${ref}' matches ${match.length} ${what}s`;
-  throw new BadInputError(`${found} in ${folder}`, `Recent ${what}s: ${recent}. Run \`mlx ls\` for all.`);
+  throw new BadInputError(`no ${what} '${ref}' in ${folder}`, `Recent ${what}s: ${recent}. Run \`mlx ls\` for all.`);
+}
+
+/** Exit 2 for a prefix that names several records: each one it matches, so the user can pick. */
+export function ambiguousRef(ref: string, matches: readonly string[], what: string): BadInputError {
+  const shown = matches.slice(0, 20).join(", ") + (matches.length > 20 ? ` and ${matches.length - 20} more` : "");
+  return new BadInputError(`'${ref}' is ambiguous: it matches ${matches.length} ${what}: ${shown}`, "Give more characters of the id.");
 }
 
 export const listRunIds = (root: string): Promise<string[]> => listIds(runsFolder(root));

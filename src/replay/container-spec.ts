@@ -1,4 +1,4 @@
-import { containerWorkdir, MLX_DIR_IN_CONTAINER, PRELOAD_IN_IMAGE } from "../bundle/image-layout.js";
+import { containerWorkdir, MLX_DIR_IN_CONTAINER, PRELOAD_IN_IMAGE, PYTHON_PRELOAD_DIR } from "../bundle/image-layout.js";
 import { runEnvironment } from "../bundle/run-environment.js";
 import type { ContainerSpec } from "../docker/docker-client.js";
 import { SDK_METRICS_FILE } from "../metrics/metrics-collector.js";
@@ -61,7 +61,11 @@ export function fileSizeLimit(run: RunManifest): number {
  * contract with the container's paths: the seeding preload only when the run was seeded by it.
  */
 export function containerEnv(run: RunManifest): { vars: Record<string, string>; dropped: string[] } {
-  const nodePreload = run.seed.preload ? PRELOAD_IN_IMAGE : null;
+  // Records from before the per-runtime list knew only the Node preload.
+  const applied = (runtime: "node" | "python"): boolean =>
+    run.seed.preloads ? run.seed.preloads.some((p) => p.runtime === runtime && p.applied) : runtime === "node" && run.seed.preload;
+  const nodePreload = applied("node") ? PRELOAD_IN_IMAGE : null;
+  const python = run.python?.available === true || applied("python");
   const metricsFile = `${MLX_DIR_IN_CONTAINER}/${SDK_METRICS_FILE}`;
   const kept = selectEnv(run.env.vars, DEFAULT_ENV_ALLOWLIST);
   const dropped = Object.keys(run.env.vars)
@@ -70,7 +74,15 @@ export function containerEnv(run: RunManifest): { vars: Record<string, string>; 
   const vars = {
     ...kept.vars,
     HOME: "/tmp",
-    ...runEnvironment({ runId: run.id, seed: run.seed.value, params: run.params, metricsFile, nodePreload }),
+    ...runEnvironment({
+      runId: run.id,
+      seed: run.seed.value,
+      params: run.params,
+      metricsFile,
+      nodePreload,
+      pythonDir: python ? PYTHON_PRELOAD_DIR : null,
+      pythonSeeding: applied("python"),
+    }),
   };
   return { vars, dropped };
 }
