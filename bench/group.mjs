@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // bench/group: a search's overhead and a group bundle's size, each against a baseline from the same run.
 //  1. 20 trials of a trivial script at concurrency 2 under `mlx capture --config` vs the same 20
-//     commands through `xargs -P 2` (target <= 1.2x);
+//     commands through `xargs -P 2` (target <= 1.2x), and the cost of each trial's working copy;
 //  2. the group's bundle vs a single-run bundle of the same code (target <= 1.05x plus records).
 // Needs a build; part 2 needs Docker (bash scripts/setup-docker.sh).
 import { execFileSync } from "node:child_process";
-import { rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MLX, makeRepo, measure, mib } from "./lib.mjs";
 
@@ -44,6 +44,33 @@ try {
   console.log(`  xargs -P 2 (baseline)     ${medianOf(base).toFixed(0)}`);
   console.log(`  mlx capture --config      ${medianOf(mlx).toFixed(0)}`);
   console.log(`  ratio mlx/baseline: ${(medianOf(mlx) / medianOf(base)).toFixed(2)}x (target <= 1.2x)`);
+
+  // Where a trial's time goes beyond its command: its own copy of the tree (made for every trial).
+  const { listTreeFiles, createTrialWorkdir, removeTrialWorkdir } = await import("../dist/group/trial-workdir.js");
+  for (const [label, root] of [
+    ["this bench's repository", repo],
+    [
+      "a repository of 500 files of 4 KiB",
+      makeRepo("mlx-bench-tree-", Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`m${i}.js`, "x".repeat(4096)]))),
+    ],
+  ]) {
+    let started = performance.now();
+    const files = await listTreeFiles(root, existsSync(join(root, ".git")));
+    const listMs = performance.now() - started;
+    started = performance.now();
+    for (let i = 0; i < 20; i++) {
+      const dest = join(root, ".mlx", "work", "bench", `${i}-0`);
+      await createTrialWorkdir(root, files, [], dest);
+      await removeTrialWorkdir(dest);
+    }
+    const perTrial = (performance.now() - started) / 20;
+    console.log(
+      `  a trial's working copy, ${label}: ${files.length} files, listed once in ${listMs.toFixed(1)} ms, ` +
+        `copied and removed in ${perTrial.toFixed(1)} ms a trial (${(((perTrial * 20) / medianOf(mlx)) * 100).toFixed(1)}% of the search)`,
+    );
+    rmSync(join(root, ".mlx", "work", "bench"), { recursive: true, force: true });
+    if (root !== repo) rmSync(root, { recursive: true, force: true });
+  }
 
   const group = JSON.parse(execFileSync(MLX, ["ls", "--json"], { cwd: repo, encoding: "utf8" })).groups[0];
   const groupBundle = JSON.parse(

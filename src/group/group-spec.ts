@@ -7,6 +7,17 @@ import { validateAgainst } from "../record/validate.js";
 import { anyObject, closed, configCommand, dict, nonBlankStrings, ofTypes, stringEnum } from "../record/schema-parts.js";
 import { type Distribution, checkDistribution, parseDistribution } from "./distribution.js";
 import { gridSize, MAX_GRID_POINTS, type Space } from "./samplers.js";
+import { normalizePruner, type Pruner, prunerSchema } from "./pruner-spec.js";
+import { validateGpusPerTrial } from "./gpu-slots.js";
+import {
+  checkRayConfig,
+  executorSchema,
+  type ExecutorName,
+  normalizeExecutor,
+  normalizeSlurmSettings,
+  type SlurmSettings,
+  slurmSchema,
+} from "./slurm-spec.js";
 
 /** A search, normalised: everything the scheduler needs, nothing left undefined. */
 export interface GroupSpec {
@@ -27,6 +38,16 @@ export interface GroupSpec {
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
   readonly metricFiles: readonly string[];
+  /** Times a trial lost by its executor (node died, time limit) is run again. */
+  readonly maxRetries: number;
+  readonly pruner: Pruner;
+  /** GPUs each local trial holds (fractions share a GPU); 0: none asked. */
+  readonly gpusPerTrial: number;
+  /** Keep each trial's working copy after it ends (for debugging). */
+  readonly keepWorkdirs: boolean;
+  /** Where trials run: here (local) or as Slurm jobs, with the `slurm:` block's resources. */
+  readonly executor: ExecutorName;
+  readonly slurm: SlurmSettings;
 }
 
 const KEYS = [
@@ -46,6 +67,12 @@ const KEYS = [
   "inputs",
   "outputs",
   "metrics",
+  "max_retries",
+  "pruner",
+  "gpus_per_trial",
+  "keep_workdirs",
+  "executor",
+  "slurm",
 ];
 
 const opt = Type.Optional;
@@ -68,6 +95,12 @@ export const groupSpecSchema = Type.Object(
     inputs: opt(nonBlankStrings),
     outputs: opt(nonBlankStrings),
     metrics: opt(nonBlankStrings),
+    max_retries: opt(Type.Integer({ minimum: 0, maximum: 100 })),
+    pruner: opt(prunerSchema),
+    gpus_per_trial: opt(Type.Number({ minimum: 0 })),
+    keep_workdirs: opt(Type.Boolean()),
+    executor: opt(executorSchema),
+    slurm: opt(slurmSchema),
   },
   { $id: "https://mlx.dev/schema/group-spec.schema.json", additionalProperties: false },
 );
@@ -89,6 +122,9 @@ export interface GroupOverrides {
   seed?: number;
   name?: string;
   defaultConcurrency: number;
+  /** --executor and --slurm '<json>' (merged over the spec's slurm: block). */
+  executor?: string;
+  slurm?: string;
 }
 
 /**
@@ -128,6 +164,7 @@ export function normalizeGroupSpec(data: unknown, where: string, cli: GroupOverr
     throw new BadInputError(`${where}: no command (run:) and none after --`, "Give run: in the spec, or the command after --.");
   const argv = cli.argv.length > 0 ? [...cli.argv] : commandFromConfig(fromSpec!, where);
   const metric = raw["metric"] as { name: string; direction?: "maximize" | "minimize" };
+  checkRayConfig(raw["ray_config"], where);
   const rayCpus = (raw["ray_config"] as { num_cpus?: number } | undefined)?.num_cpus;
   return {
     name: cli.name ?? (raw["name"] as string | undefined) ?? "search",
@@ -144,6 +181,12 @@ export function normalizeGroupSpec(data: unknown, where: string, cli: GroupOverr
     inputs: (raw["inputs"] as string[] | undefined) ?? [],
     outputs: (raw["outputs"] as string[] | undefined) ?? [],
     metricFiles: (raw["metrics"] as string[] | undefined) ?? [],
+    maxRetries: (raw["max_retries"] as number | undefined) ?? 1,
+    pruner: normalizePruner(raw["pruner"]),
+    gpusPerTrial: validateGpusPerTrial((raw["gpus_per_trial"] as number | undefined) ?? 0, where),
+    keepWorkdirs: (raw["keep_workdirs"] as boolean | undefined) ?? false,
+    executor: normalizeExecutor(raw["executor"], cli.executor),
+    slurm: normalizeSlurmSettings(raw["slurm"], cli.slurm, where),
   };
 }
 

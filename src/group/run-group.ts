@@ -1,19 +1,26 @@
 import type { Writable } from "node:stream";
 import type { CaptureOptions } from "../capture/capture-options.js";
-import { copyFile, mkdir } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { type CaptureDeps, captureRun } from "../capture/capture-run.js";
-import type { Probes } from "../capture/capture-probes.js";
+import { rmdir, stat } from "node:fs/promises";
+import { join, relative, resolve, sep } from "node:path";
+import type { CaptureDeps } from "../capture/capture-run.js";
 import { BadInputError } from "../errors.js";
 import { createGroupFolder, writeGroup } from "../record/group-store.js";
-import { findRoot, newRunId } from "../record/run-folder.js";
+import { findRoot, newRunId, runsFolder } from "../record/run-folder.js";
 import type { GroupManifest, GroupTrial } from "../record/types.js";
 import type { GroupSpec } from "./group-spec.js";
-import { prefixLines } from "../primitives/prefix-lines.js";
 import { seededRandom } from "./prng.js";
 import { gridParams, type Observation, type Params, randomParams } from "./samplers.js";
 import { tpeParams } from "./tpe.js";
 import { bestBy, scoreOf } from "../metrics/best-trial.js";
+import type { TrialExecutor, TrialOutcome } from "./executor.js";
+import { localExecutor } from "./local-executor.js";
+import { createTrialWorkdir, listTreeFiles, removeTrialWorkdir, trialWorkdirPath } from "./trial-workdir.js";
+import { cudaVisibleDevices } from "./gpu-slots.js";
+import { probeOnce } from "./share-probes.js";
+import { gpuSlots, recordedPlacement } from "./trial-resources.js";
+import { type PrunedAt, startPruneWatch } from "./prune-watch.js";
+import { renderPruner } from "./pruner-spec.js";
+import { markPruned } from "./mark-pruned.js";
 
 /** What a trial needs, less its echoes (each trial's are prefixed): `interrupts` reach every running trial. */
 export interface GroupDeps extends Omit<CaptureDeps, "echoStdout" | "echoStderr" | "interactive" | "sharedProbes"> {
@@ -21,6 +28,12 @@ export interface GroupDeps extends Omit<CaptureDeps, "echoStdout" | "echoStderr"
   stderr: Writable;
   /** True once the reviewer interrupted: no further trial starts. */
   stopped: () => boolean;
+  /** Where trials run; in this process (the local executor) when absent. */
+  executor?: TrialExecutor;
+  /** The GPUs of this host, for gpus_per_trial: device indices, or why there are none. */
+  probeGpus?: () => Promise<{ devices: number[]; reason: string }>;
+  /** How often running trials' series are read for the pruner (default 200 ms). */
+  pruneCheckMs?: number;
 }
 
 export interface GroupResult {
@@ -53,15 +66,20 @@ export function trialArgv(spec: GroupSpec, params: Readonly<Record<string, unkno
 }
 
 /**
- * Runs a search: up to `concurrency` trials at once, each captured as an ordinary Run with a
- * `group` field and its own seed, output prefixed by its index. Trial i is sampled from the
- * finished trials with index <= i - concurrency only, so the search is reproducible from its seed
- * whatever order trials finish in. A failed trial is recorded and the search goes
- * on (unless failFast). The Group record is rewritten after every trial.
+ * Runs a search: up to `concurrency` trials at once (fewer when GPUs per trial run short), each captured
+ * as an ordinary Run with a `group` field, its own seed, its own copy of the working tree and a run id
+ * chosen in advance, through the executor. Trial i is sampled from the finished trials with index
+ * <= i - concurrency only, so the search is reproducible from its seed whatever order trials finish in.
+ * A failed trial is recorded and the search goes on (unless failFast); a trial its executor lost is run
+ * again up to max_retries; a pruned one is stopped. The Group record is rewritten after every trial.
  */
 export async function runGroup(spec: GroupSpec, base: CaptureOptions, failFast: boolean, deps: GroupDeps): Promise<GroupResult> {
   trialArgv(spec, { ...spec.params, ...randomParams(spec.space, spec.seed, 0) }); // templates checked before anything runs
-  const { root } = await findRoot(base.cwd);
+  const { root, inGit } = await findRoot(base.cwd);
+  const slots = spec.gpusPerTrial > 0 ? await gpuSlots(spec.gpusPerTrial, deps) : null;
+  const concurrency = Math.max(1, Math.min(spec.concurrency, slots?.capacity ?? Infinity));
+  const files = await listTreeFiles(root, inGit);
+  const cwdRel = relative(root, base.cwd).split(sep).join("/");
   const createdAt = deps.now();
   const id = newRunId(createdAt);
   const folder = await createGroupFolder(root, id);
@@ -74,6 +92,7 @@ export async function runGroup(spec: GroupSpec, base: CaptureOptions, failFast: 
     exitCode: null,
     metric: null,
   }));
+  const executor = deps.executor ?? localExecutor({ ...deps, sharedProbes: probeOnce() });
   const manifest: GroupManifest = {
     apiVersion: "mlx/v1",
     kind: "Group",
@@ -86,97 +105,160 @@ export async function runGroup(spec: GroupSpec, base: CaptureOptions, failFast: 
       sampler: spec.sampler,
       seed: spec.seed,
       numTrials: spec.numTrials,
-      concurrency: spec.concurrency,
+      concurrency,
       metric: { ...spec.metric },
       paramSpace: { ...spec.spaceText },
       params: { ...spec.params },
       argv: [...spec.argv],
       paramsAs: spec.paramsAs,
+      executor: executor.name,
+      maxRetries: spec.maxRetries,
+      pruner: renderPruner(spec.pruner),
+      ...(spec.gpusPerTrial > 0 ? { gpusPerTrial: spec.gpusPerTrial } : {}),
     },
     trials,
     best: null,
     warnings: [],
   };
   let writing = writeGroup(folder, manifest);
-  const sharedProbes = probeOnce();
   const save = (): Promise<void> => (writing = writing.then(() => writeGroup(folder, manifest)));
+  const pruning = startPruneWatch(spec.pruner, spec.metric.name, spec.metric.direction, deps.pruneCheckMs ?? 200);
+  // Ctrl-C: every handler sees the signal first (local trials get it directly), then the executor cancels what is left.
+  const onInterrupt = (signal: NodeJS.Signals): void => {
+    if (signal !== "SIGHUP") setImmediate(() => void executor.cancelAll());
+  };
+  deps.interrupts.on(onInterrupt);
   const finished: Array<Promise<void>> = [];
   const active = new Set<Promise<void>>();
   let halted = false;
+  let refused = false; // an executor refused a trial: the search is ending, lost trials are not tried again
 
-  for (let i = 0; i < spec.numTrials && !halted && !deps.stopped(); i++) {
-    while (active.size >= spec.concurrency) await Promise.race(active);
-    if (halted || deps.stopped()) break;
-    const visible = i - spec.concurrency + 1; // trials 0 .. i - concurrency
-    if (spec.sampler === "tpe" && visible > 0) await Promise.all(finished.slice(0, visible));
-    const params = sample(spec, i, observations(spec, trials.slice(0, Math.max(0, visible))));
-    const trial = trials[i]!;
-    trial.params = { ...spec.params, ...params };
-    trial.status = "running";
-    deps.stderr.write(`[${i}] trial ${i + 1}/${spec.numTrials}: ${JSON.stringify(params)}\n`);
-    const run = captureRun(
-      {
-        ...base,
-        argv: trialArgv(spec, trial.params),
-        params: trial.params,
-        seed: trial.seed,
-        name: `${spec.name}-${i}`,
-        tags: [...base.tags, `group:${id}`],
-        group: { id, trial: i },
-      },
-      {
-        ...deps,
-        echoStdout: prefixLines(`[${i}] `, deps.stdout),
-        echoStderr: prefixLines(`[${i}] `, deps.stderr),
-        interactive: false,
-        sharedProbes,
-      },
-    ).then(async (result) => {
-      trial.runId = result.manifest.id;
-      trial.status = result.manifest.status;
-      trial.exitCode = result.exitCode;
-      trial.metric = result.manifest.metrics?.final[spec.metric.name] ?? null;
-      if (trial.status === "succeeded" && trial.metric === null) manifest.warnings.push(`trial ${i} reported no ${spec.metric.name}`);
-      if (result.recordError) manifest.warnings.push(`trial ${i}'s record was not written: ${result.recordError}`);
-      if (trial.status !== "succeeded" && failFast) halted = true;
-      manifest.best = bestOf(trials, spec);
-      await save();
-    });
-    finished[i] = run;
-    active.add(run);
-    void run.finally(() => active.delete(run));
+  /** One trial, attempt after attempt while its executor loses it and retries are left. */
+  const runTrial = async (trial: GroupTrial): Promise<void> => {
+    const i = trial.index;
+    for (let attempt = 0; ; attempt++) {
+      const runId = newRunId(deps.now());
+      const copy = trialWorkdirPath(root, id, i, attempt);
+      await createTrialWorkdir(
+        root,
+        files,
+        base.inputs.map((p) => relative(root, resolve(base.cwd, p)).split(sep).join("/")),
+        copy,
+      );
+      const gpus = slots?.acquire() ?? null;
+      if (gpus) trial.gpus = gpus.join(",");
+      let outcome: TrialOutcome;
+      let pruned: PrunedAt | undefined;
+      try {
+        const running = executor.start({
+          index: i,
+          attempt,
+          options: {
+            ...base,
+            argv: trialArgv(spec, trial.params),
+            params: trial.params,
+            seed: trial.seed,
+            name: `${spec.name}-${i}`,
+            tags: [...base.tags, `group:${id}`],
+            group: { id, trial: i },
+            workdir: join(copy, cwdRel),
+            runId,
+            extraEnv: { ...base.extraEnv, ...(gpus ? cudaVisibleDevices(gpus) : {}) },
+          },
+        });
+        trial.runId = runId;
+        pruning.watch(i, join(runsFolder(root), runId), () => running.stop("pruned"));
+        outcome = await running.outcome;
+      } finally {
+        pruned = pruning.unwatch(i);
+        if (gpus) slots?.release(gpus);
+        if (!spec.keepWorkdirs) await removeTrialWorkdir(copy);
+      }
+      const placement = recordedPlacement(outcome.placement);
+      trial.placement = placement;
+      for (const node of outcome.placement.nodes ?? []) (manifest.nodes ??= {})[node] = [...(manifest.nodes?.[node] ?? []), i];
+      if (outcome.lost) {
+        const lost = { attempt, runId: outcome.manifest?.id ?? null, reason: outcome.lost.reason, placement };
+        trial.lost = [...(trial.lost ?? []), lost];
+        const retry = outcome.lost.retryable && attempt < spec.maxRetries && !deps.stopped() && !refused;
+        deps.stderr.write(`[${i}] lost by the ${executor.name} executor: ${outcome.lost.reason}${retry ? "; retrying" : ""}\n`);
+        if (retry) {
+          await save();
+          continue;
+        }
+      }
+      await recordOutcome(trial, outcome, pruned);
+      return;
+    }
+  };
+
+  const recordOutcome = async (trial: GroupTrial, outcome: TrialOutcome, pruned: PrunedAt | undefined): Promise<void> => {
+    const i = trial.index;
+    const run = outcome.manifest;
+    trial.runId = run?.id ?? null;
+    trial.exitCode = outcome.exitCode;
+    trial.status = run ? run.status : outcome.lost ? "lost" : "failed";
+    trial.metric = run?.metrics?.final[spec.metric.name] ?? null;
+    if (run && pruned && run.status === "interrupted" && !deps.stopped()) {
+      trial.status = "pruned";
+      trial.pruned = { step: pruned.step, value: Number.isNaN(pruned.value) ? "NaN" : pruned.value };
+      deps.stderr.write(`[${i}] pruned at step ${pruned.step} (${spec.metric.name}=${pruned.value})\n`);
+      await markPruned(join(runsFolder(root), run.id), spec.metric.name, pruned).catch((error: unknown) => {
+        manifest.warnings.push(`trial ${i}'s run record does not say it was pruned: ${String(error)}`);
+      });
+    }
+    if (trial.status === "succeeded") {
+      await pruning.completed(join(runsFolder(root), run!.id));
+      if (trial.metric === null) manifest.warnings.push(`trial ${i} reported no ${spec.metric.name}`);
+    }
+    if (outcome.recordError) manifest.warnings.push(`trial ${i}'s record was not written: ${outcome.recordError}`);
+    if (trial.status !== "succeeded" && trial.status !== "pruned" && failFast) halted = true;
+    manifest.best = bestOf(trials, spec);
+    await save();
+  };
+
+  try {
+    for (let i = 0; i < spec.numTrials && !halted && !deps.stopped(); i++) {
+      while (active.size >= concurrency) await Promise.race(active);
+      if (halted || deps.stopped()) break;
+      const visible = i - concurrency + 1; // trials 0 .. i - concurrency
+      if (spec.sampler === "tpe" && visible > 0) await Promise.all(finished.slice(0, visible));
+      const params = sample(spec, i, observations(spec, trials.slice(0, Math.max(0, visible))));
+      const trial = trials[i]!;
+      trial.params = { ...spec.params, ...params };
+      trial.status = "running";
+      deps.stderr.write(`[${i}] trial ${i + 1}/${spec.numTrials}: ${JSON.stringify(params)}\n`);
+      const run = runTrial(trial);
+      finished[i] = run;
+      active.add(run);
+      void run.finally(() => active.delete(run)).catch(() => undefined);
+    }
+    await Promise.all(finished);
+  } catch (error) {
+    // A trial its executor refused (sbatch failed: exit 2/3) ends the search: nothing of it stays queued or
+    // running, and the record says how it ended rather than `running`.
+    refused = true;
+    await executor.cancelAll().catch(() => undefined);
+    await Promise.allSettled(finished);
+    for (const t of trials.filter((x) => x.status === "running")) {
+      t.status = "failed";
+      if (t.runId && !(await stat(join(runsFolder(root), t.runId)).catch(() => null))) t.runId = null;
+    }
+    manifest.status = deps.stopped() ? "interrupted" : "failed";
+    manifest.best = bestOf(trials, spec);
+    await save().catch(() => undefined); // the executor's error is the one to report
+    throw error;
+  } finally {
+    deps.interrupts.off(onInterrupt);
+    pruning.close();
+    if (!spec.keepWorkdirs) await rmdir(join(root, ".mlx", "work", id)).catch(() => undefined);
   }
-  await Promise.all(finished);
   const interrupted = deps.stopped() || trials.some((t) => t.status === "interrupted");
   const anySucceeded = trials.some((t) => t.status === "succeeded");
   manifest.status = interrupted ? "interrupted" : anySucceeded ? "succeeded" : "failed";
   manifest.best = bestOf(trials, spec);
   await save();
   return { folder, manifest, exitCode: interrupted ? 130 : anySucceeded ? 0 : 1 };
-}
-
-/**
- * The first trial probes; the others reuse its answers (same host, code, dependencies and inputs
- * within one search) and get their own copies of the files it wrote: git.patch and lockfiles/.
- */
-function probeOnce(): NonNullable<CaptureDeps["sharedProbes"]> {
-  let first: { folder: string; probes: Promise<Probes> } | undefined;
-  return async (folder, probeHere) => {
-    if (!first) {
-      first = { folder, probes: probeHere() };
-      return first.probes;
-    }
-    const probes = await first.probes;
-    const files = [
-      ...(probes.git?.available && probes.git.patch ? [probes.git.patch.file] : []),
-      ...(probes.dependencies?.lockfiles.map((l) => l.copy) ?? []),
-    ];
-    for (const file of files) {
-      await mkdir(dirname(join(folder, file)), { recursive: true });
-      await copyFile(join(first.folder, file), join(folder, file));
-    }
-    return probes;
-  };
 }
 
 function sample(spec: GroupSpec, index: number, observed: Observation[]): Params {

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import type { Writable } from "node:stream";
 import type { OpenBundle } from "../bundle/read-bundle.js";
 import type { ContainerResult, DockerClient } from "../docker/docker-client.js";
-import { compareEnvironments, type HostFacts } from "../facts/environment-drift.js";
-import { compareMetrics, compareSeries, type Tolerance } from "../metrics/compare-metrics.js";
+import { compareEnvironments, type HostFacts, runtimeAtReplay } from "../facts/environment-drift.js";
+import { compareMetrics, compareSeries, type Tolerance, withRecordedTolerances } from "../metrics/compare-metrics.js";
 import { MetricsCollector, SDK_METRICS_FILE, SERIES_FILE } from "../metrics/metrics-collector.js";
 import { readSeries } from "../metrics/read-series.js";
 import { compileMetricPattern, DEFAULT_METRIC_PATTERN } from "../metrics/stdout-metrics.js";
@@ -14,10 +14,13 @@ import { sanitizedLines } from "../primitives/sanitize-text.js";
 import { createTee } from "../primitives/tee.js";
 import type { RunManifest } from "../record/types.js";
 import { compareOutputs } from "./compare-outputs.js";
+import { copyOriginalSeries } from "./copy-original-series.js";
+import { pointsToCompare } from "./cut-at-step.js";
 import { type ContainerLimits, containerEnv, containerSpecFor } from "./container-spec.js";
 import { prepareMounts } from "./mounts.js";
 import type { ReplayReport } from "../record/types.js";
-import { renderDuration, verdictReasons } from "./verdict-reasons.js";
+import { prunedNote, renderDuration, verdictReasons } from "./verdict-reasons.js";
+import { stopAtPrunedStep } from "./watch-step.js";
 
 /** Each log of the container's output is cut here: its bytes are the bundle's, the disk is the reviewer's. */
 export const MAX_LOG_BYTES = 64 * 1024 * 1024;
@@ -53,6 +56,7 @@ export async function replayRun(run: RunManifest, out: string, context: ReplayCo
   const { opened, imageId, limits } = context;
   await mkdir(out, { recursive: true });
   const mounts = await prepareMounts(opened, run, out);
+  await copyOriginalSeries(opened, run, out);
   const logs = join(out, "logs");
   await mkdir(logs, { recursive: true });
   const collector = new MetricsCollector(join(out, SERIES_FILE));
@@ -86,7 +90,15 @@ export async function replayRun(run: RunManifest, out: string, context: ReplayCo
   );
   const started = Date.now();
   deps.signal?.throwIfAborted(); // the mounts took a while: a Ctrl-C meanwhile must not start the container
-  const result = await deps.docker.run(spec, { stdout, stderr, interrupted: deps.interrupted });
+  const stop = stopAtPrunedStep(run, [join(out, SERIES_FILE), join(mounts.mlxDir, SDK_METRICS_FILE)], deps.interrupted);
+  let result: ContainerResult;
+  try {
+    result = await deps.docker.run(spec, { stdout, stderr, interrupted: stop.interrupted });
+  } finally {
+    stop.close();
+  }
+  // Stopped at the pruned step, through the Ctrl-C path: not an interrupt of the reviewer's.
+  if (stop.stoppedAtStep()) delete result.interruptedBy;
   const durationMs = Date.now() - started;
   await Promise.all([endOf(stdout), endOf(stderr)]);
   sink.end();
@@ -98,16 +110,25 @@ export async function replayRun(run: RunManifest, out: string, context: ReplayCo
 
   const outputs = await compareOutputs(run, mounts.outputs, spec.fileSizeBytes);
   // One tolerance for the final values and the series: the reviewer's, over those recorded at capture.
-  const tolerance = withRecorded(context.tolerance, run);
-  const comparison = compareMetrics(run.metrics?.final ?? {}, collected.final, tolerance, context.metrics);
+  const tolerance = withRecordedTolerances(context.tolerance, run.tolerances);
   const recordedSeries = join(opened.folder, "records", "runs", run.id, run.metrics?.series ?? SERIES_FILE);
+  const [recorded, replayed] = await Promise.all([readSeries(recordedSeries), readSeries(join(out, SERIES_FILE))]);
+  // A pruned trial: both runs up to the step it was pruned at, and no further.
+  const compared = pointsToCompare(run, recorded, replayed, collected.final);
+  const { pruned } = compared;
+  if (pruned?.reached) warnings.push(prunedNote(pruned.step));
+  const comparison = compareMetrics(compared.finals.original, compared.finals.replay, tolerance, context.metrics);
   const only = new Set(context.metrics);
-  const series = compareSeries(await readSeries(recordedSeries), await readSeries(join(out, SERIES_FILE)), tolerance).filter(
-    (s) => only.size === 0 || only.has(s.name),
-  );
+  const series = compareSeries(compared.original, compared.replay, tolerance).filter((s) => only.size === 0 || only.has(s.name));
   const originalExit = run.outcome?.exitCode ?? 0;
-  warnings.push(...runWarnings(run, result, limits, comparison.rows.length));
+  warnings.push(...runWarnings(run, result, limits, comparison.rows.length, pruned?.reached === true));
+  // The image's facts as pack measured them, with the thread settings this container really got.
+  const drift = compareEnvironments(run, opened.manifest.image.id, {
+    ...context.host,
+    runtime: runtimeAtReplay(opened.manifest.image.runtime, spec.env),
+  });
   const reasons = verdictReasons({
+    drift,
     metrics: comparison.rows,
     series,
     outputs,
@@ -118,6 +139,7 @@ export async function replayRun(run: RunManifest, out: string, context: ReplayCo
     timedOut: result.timedOut === true,
     timeoutMs: spec.timeoutMs,
     interruptedBy: result.interruptedBy ?? null,
+    pruned,
   });
   return {
     apiVersion: "mlx/v1",
@@ -135,12 +157,13 @@ export async function replayRun(run: RunManifest, out: string, context: ReplayCo
       timeoutMs: spec.timeoutMs,
       ...(result.timedOut ? { timedOut: true } : {}),
       ...(result.interruptedBy ? { interruptedBy: result.interruptedBy } : {}),
+      ...(pruned?.reached ? { prunedAt: pruned.step } : {}),
       ...(limits.keep ? { containerId: result.containerId } : {}),
     },
     metrics: comparison.rows,
     series,
     outputs,
-    drift: compareEnvironments(run, opened.manifest.image.id, context.host),
+    drift,
     warnings,
     reasons,
   };
@@ -154,18 +177,21 @@ function endOf(stream: NodeJS.WritableStream): Promise<void> {
 }
 
 /** What the reviewer should know about how the container ran, beside the metric table. */
-function runWarnings(run: RunManifest, result: ContainerResult, limits: ContainerLimits, metricRows: number): string[] {
+function runWarnings(
+  run: RunManifest,
+  result: ContainerResult,
+  limits: ContainerLimits,
+  metricRows: number,
+  stoppedAtPrunedStep: boolean,
+): string[] {
   const warnings: string[] = [];
   const originalExit = run.outcome?.exitCode ?? 0;
   if (result.oomKilled) warnings.push(`the container was OOM-killed (${result.exitCode}) at --memory ${limits.memoryBytes} bytes`);
   if (result.timedOut) warnings.push("the container was stopped at its time limit (--timeout)");
-  if (result.exitCode !== originalExit) warnings.push(`the command exited ${result.exitCode}; the original exited ${originalExit}`);
+  if (result.exitCode !== originalExit && !stoppedAtPrunedStep)
+    warnings.push(`the command exited ${result.exitCode}; the original exited ${originalExit}`);
   if (run.gpus?.available && run.gpus.devices.length > 0 && limits.gpus === null)
     warnings.push("the original run had GPUs; this replay asked for none (--gpus all)");
   if (metricRows === 0) warnings.push("the run recorded no metrics: only the exit code and outputs were compared");
   return warnings;
-}
-
-function withRecorded(tolerance: Tolerance, run: RunManifest): Tolerance {
-  return { ...tolerance, perMetric: { ...(run.tolerances ?? {}), ...tolerance.perMetric } };
 }

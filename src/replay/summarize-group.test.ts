@@ -123,6 +123,18 @@ describe("summarizeGroup", () => {
     expect(summary.best).toEqual({ original: best, replay: replayBest, stillBest });
   });
 
+  it("never ranks a pruned trial best, nor correlates its cut-short objective", () => {
+    const group = groupManifest([0.5, 0.9, 0.7], 1);
+    group.trials[2] = { ...group.trials[2]!, status: "pruned", pruned: { step: 3, value: 0.7 } };
+    const reports = [report(0, 0.5, 0.5), report(1, 0.9, 0.9), report(2, 0.99, 0.99)];
+    const summary = summarizeGroup(group, [0, 1, 2], reports);
+    expect(summary.best).toEqual({ original: 1, replay: 1, stillBest: true });
+    expect(summary.trials.map((t) => t.replay)).toEqual([0.5, 0.9, 0.99]);
+    expect(summary.spearman).toBe(1);
+    reports[1] = report(1, 0.9, 0.4);
+    expect(summarizeGroup(group, [0, 1, 2], reports)).toMatchObject({ best: { replay: 0, stillBest: false }, spearman: -1 });
+  });
+
   it("says nothing of the best when the best trial was not replayed", () => {
     const group = groupManifest([0.5, 0.9, 0.7], 1);
     const summary = summarizeGroup(group, [0, 2], [report(0, 0.5, 0.5), report(2, 0.7, 0.7)]);
