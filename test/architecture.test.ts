@@ -7,7 +7,21 @@ const SRC = new URL("../src/", import.meta.url).pathname;
 
 /** What each top-level folder of src/ may import from the others (errors.ts is open to all but sdk). */
 const ALLOWED: Record<string, readonly string[]> = {
-  cli: ["capture", "group", "pack", "replay", "inspect", "report", "record", "metrics", "facts", "bundle", "docker", "primitives", "errors"],
+  cli: [
+    "capture",
+    "group",
+    "pack",
+    "replay",
+    "inspect",
+    "report",
+    "record",
+    "metrics",
+    "facts",
+    "bundle",
+    "docker",
+    "primitives",
+    "errors",
+  ],
   capture: ["record", "metrics", "facts", "bundle", "primitives", "errors"],
   group: ["capture", "record", "metrics", "facts", "bundle", "primitives", "errors", "sdk"],
   pack: ["record", "facts", "bundle", "docker", "primitives", "errors"],

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, mkdirSync, type WriteStream } from "node:fs";
-import { lstat, mkdir, mkdtemp, open, readFile, readdir, rm } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, open, readFile, readdir, rm, stat } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Parser, type ReadEntry } from "tar";
@@ -12,6 +12,7 @@ import { type ImageArchiveFiles, smallFilesCollector } from "./image-archive.js"
 import { validateBundle } from "../record/validate.js";
 import { BUNDLE_MANIFEST, IMAGE_ARCHIVE, SUMS, SUMS_SIGNATURE } from "./layout.js";
 import { writeFailure } from "../primitives/write-failure.js";
+import type { OnProgress } from "../primitives/progress-event.js";
 
 export const LIMITS = { entries: 100_000, depth: 64, nameBytes: 4096, segmentBytes: 255, totalBytes: 256 * 1024 ** 3 };
 
@@ -37,14 +38,18 @@ export interface OpenBundle {
  * `parent` cannot be written), and the extract folder removed. When `signal` aborts, the pass stops
  * at once and rejects with its reason, the folder removed too.
  */
-export async function openBundle(path: string, parent: string, signal?: AbortSignal): Promise<OpenBundle> {
+export async function openBundle(path: string, parent: string, signal?: AbortSignal, progress?: OnProgress): Promise<OpenBundle> {
   await checkPlainTar(path);
   signal?.throwIfAborted();
+  // Verifying is the read of the whole archive: its bytes so far, of the file's size, are the progress.
+  const total = progress ? (await stat(path)).size : 0;
+  const onBytes = progress ? (done: number): void => progress({ step: "verifying bundle", done, total }) : undefined;
+  onBytes?.(0);
   const folder = await mkdtemp(join(parent, "bundle-")).catch((error: unknown) => {
     throw writeFailure(error, parent) ?? error;
   });
   try {
-    const { names, folders, hashes, imageFiles } = await extractChecked(path, folder, signal);
+    const { names, folders, hashes, imageFiles } = await extractChecked(path, folder, signal, onBytes);
     signal?.throwIfAborted();
     const sums = await verifySums(folder, names, hashes);
     checkFolders(folders, sums);
@@ -59,6 +64,7 @@ export async function openBundle(path: string, parent: string, signal?: AbortSig
         "The bundle is corrupt; ask for a new one.",
       );
     const signature = names.includes(SUMS_SIGNATURE) ? await readFile(join(folder, SUMS_SIGNATURE)) : null;
+    progress?.({ step: "verifying bundle", done: total, total, end: true });
     return { folder, manifest, runs, sums, imageFiles, signature };
   } catch (error) {
     await rm(folder, { recursive: true, force: true });
@@ -76,6 +82,7 @@ async function extractChecked(
   path: string,
   folder: string,
   signal: AbortSignal | undefined,
+  onBytes?: (bytes: number) => void,
 ): Promise<{ names: string[]; folders: string[]; hashes: Map<string, string>; imageFiles: ImageArchiveFiles }> {
   const image = smallFilesCollector(); // image.tar's manifest and config, without a second read
   const names: string[] = [];
@@ -144,7 +151,10 @@ async function extractChecked(
     writes.push(pipeline(entry as unknown as NodeJS.ReadableStream, out).then(() => void hashes.set(name, hash.digest("hex")), fail));
   });
   try {
-    await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), parser).finally(() => (parsing = false));
+    const archive = createReadStream(path, { highWaterMark: 1 << 20 });
+    let read = 0;
+    if (onBytes) archive.on("data", (chunk: Buffer | string) => onBytes((read += chunk.length)));
+    await pipeline(archive, parser).finally(() => (parsing = false));
     await Promise.all(writes);
     if (problem !== undefined) throw problem;
   } catch (error) {

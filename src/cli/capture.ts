@@ -1,11 +1,12 @@
-import { relative } from "node:path";
-import type { Command } from "commander";
+import { relative, resolve } from "node:path";
+import { type Command, Option } from "commander";
 import type { CaptureResult } from "../capture/capture-run.js";
 import { availableParallelism } from "node:os";
 import type { InterruptSource } from "../capture/runner.js";
 import { readHostProcess } from "./host-process.js";
 import { parseConcurrency } from "../primitives/concurrency.js";
-import { normalizeCaptureOptions, type RawCaptureOptions } from "../capture/capture-options.js";
+import { type CaptureOptions, normalizeCaptureOptions, type RawCaptureOptions } from "../capture/capture-options.js";
+import { BadInputError } from "../errors.js";
 import { parseSeed } from "../capture/seed.js";
 import { MLX_VERSION } from "./version.js";
 import { collect } from "./collect.js";
@@ -23,7 +24,7 @@ export function registerCapture(program: Command, setAction: (action: CommandAct
     .option("--param <name=value>", "a parameter, repeatable; the value is read as JSON when it is JSON", collect, [])
     .option("--params <json>", "parameters as a JSON object")
     .option("--seed <n>", "the seed (0 to 4294967295); drawn and recorded when not given")
-    .option("--no-seed-preload", "do not seed Math.random in node commands")
+    .option("--no-seed-preload", "do not seed Math.random in node commands and random/numpy/torch in python commands")
     .option("--name <name>", "a name for the run")
     .option("--tag <tag>", "a tag, repeatable", collect, [])
     .option("--input <path>", "a data file or folder the run reads (hashed), repeatable", collect, [])
@@ -39,6 +40,13 @@ export function registerCapture(program: Command, setAction: (action: CommandAct
     .option("--param-space <json>", 'search groups: distributions over the config\'s param_space, e.g. \'{"lr": "uniform(0, 1)"}\'')
     .option("--concurrency <n>", "search groups: trials at once (default: the spec's, else the number of cores)")
     .option("--fail-fast", "search groups: stop starting trials after the first failure", false)
+    .option("-q, --quiet", "for scripts: of mlx's own lines only errors and one naming the run (the command's output stays)", false)
+    .option("--executor <name>", "search groups: where trials run, local (default) or slurm (one Slurm job per trial)")
+    .option("--slurm <json>", 'search groups: the spec\'s slurm: keys to override, e.g. \'{"partition": "gpu", "time": "1:00:00"}\'')
+    // What a Slurm job runs on its compute node: the trial's capture, with the run id and folder chosen by the search.
+    .addOption(new Option("--run-id <id>").hideHelp())
+    .addOption(new Option("--workdir <dir>").hideHelp())
+    .addOption(new Option("--group-trial <group:index>").hideHelp())
     .addHelpText(
       "after",
       [
@@ -57,7 +65,18 @@ export function registerCapture(program: Command, setAction: (action: CommandAct
     });
 }
 
-type CaptureCliOptions = RawCaptureOptions & { config?: string; paramSpace?: string; concurrency?: string; failFast: boolean };
+type CaptureCliOptions = RawCaptureOptions & {
+  config?: string;
+  paramSpace?: string;
+  concurrency?: string;
+  failFast: boolean;
+  quiet?: boolean;
+  executor?: string;
+  slurm?: string;
+  runId?: string;
+  workdir?: string;
+  groupTrial?: string;
+};
 
 function captureDeps(json: boolean, interrupts: InterruptSource) {
   return {
@@ -84,10 +103,11 @@ async function runCapture(command: string[], raw: CaptureCliOptions): Promise<nu
     if (isGroupConfig(data)) return runSearch(command, raw, data, cwd);
     config = validateRunConfig(data, raw.config);
   }
-  const options = normalizeCaptureOptions(raw, command, cwd, config, raw.config);
+  const options = { ...normalizeCaptureOptions(raw, command, cwd, config, raw.config), ...parseTrialFlags(raw, cwd) };
   const { captureRun } = await import("../capture/capture-run.js");
   const result = await captureRun(options, { ...captureDeps(options.json, signalInterrupts()), interactive: process.stdin.isTTY === true });
   if (options.json) process.stdout.write(JSON.stringify(summaryJson(result), null, 2) + "\n");
+  else if (raw.quiet) process.stderr.write(`mlx: run ${result.manifest.id} ${result.manifest.status}\n`);
   else process.stderr.write(renderCaptureSummary(result, cwd));
   if (result.recordError) {
     process.stderr.write(
@@ -96,6 +116,23 @@ async function runCapture(command: string[], raw: CaptureCliOptions): Promise<nu
     );
   }
   return result.exitCode;
+}
+
+/** The hidden flags a Slurm job's capture gets: the trial's run id, its folder and its place in the group. */
+export function parseTrialFlags(raw: Pick<CaptureCliOptions, "runId" | "workdir" | "groupTrial">, cwd: string): Partial<CaptureOptions> {
+  const trial: { -readonly [K in "runId" | "workdir" | "group"]?: CaptureOptions[K] } = {};
+  if (raw.runId !== undefined) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(raw.runId))
+      throw new BadInputError(`--run-id '${raw.runId}' is not a run id`, "Leave it out.");
+    trial.runId = raw.runId;
+  }
+  if (raw.workdir !== undefined) trial.workdir = resolve(cwd, raw.workdir);
+  if (raw.groupTrial !== undefined) {
+    const m = /^([A-Za-z0-9][A-Za-z0-9._-]{0,127}):(\d{1,6})$/.exec(raw.groupTrial);
+    if (!m) throw new BadInputError(`--group-trial '${raw.groupTrial}' is not <group id>:<trial index>`, "Leave it out.");
+    trial.group = { id: m[1]!, trial: Number(m[2]) };
+  }
+  return trial;
 }
 
 function summaryJson(result: CaptureResult): object {
@@ -147,6 +184,8 @@ async function runSearch(command: string[], raw: CaptureCliOptions, data: unknow
     ...(raw.paramSpace === undefined ? {} : { paramSpace: raw.paramSpace }),
     ...(raw.seed === undefined ? {} : { seed: parseSeed(raw.seed) }),
     ...(raw.name === undefined ? {} : { name: raw.name }),
+    ...(raw.executor === undefined ? {} : { executor: raw.executor }),
+    ...(raw.slurm === undefined ? {} : { slurm: raw.slurm }),
     defaultConcurrency: availableParallelism(),
   });
   const base = normalizeCaptureOptions({ ...raw, param: [], params: undefined, seed: undefined }, spec.argv, cwd, {
@@ -163,8 +202,18 @@ async function runSearch(command: string[], raw: CaptureCliOptions, data: unknow
     interrupts.off(stop);
   };
   interrupts.on(stop);
+  // On Slurm, each compute node runs this same mlx (node and bin/mlx on the shared filesystem) for its trial.
+  const executor =
+    spec.executor === "slurm"
+      ? new (await import("../group/slurm-executor.js")).SlurmExecutor(cwd, {
+          settings: spec.slurm,
+          mlx: [process.execPath, resolve(process.argv[1]!)],
+          log: (line) => process.stderr.write(line + "\n"),
+        })
+      : undefined;
   const result = await runGroup({ ...spec, concurrency: concurrency ?? spec.concurrency }, base, raw.failFast, {
     ...captureDeps(raw.json, interrupts),
+    ...(executor ? { executor } : {}),
     stdout: raw.json ? process.stderr : process.stdout,
     stderr: process.stderr,
     stopped: () => stopped,

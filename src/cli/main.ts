@@ -4,10 +4,14 @@ import { sanitizeLine } from "../primitives/sanitize-text.js";
 import { MLX_VERSION } from "./version.js";
 import { registerBaseImage } from "./base-image.js";
 import { registerCapture } from "./capture.js";
+import { registerDiff } from "./diff.js";
 import { registerLs } from "./ls.js";
 import { registerPack } from "./pack.js";
 import { registerReplay } from "./replay.js";
+import { registerRm } from "./rm.js";
+import { registerReport } from "./report.js";
 import { registerShow } from "./show.js";
+import { registerTag } from "./tag.js";
 
 /** What a command hands back: its exit code. Only this file turns errors into codes. */
 export type CommandAction = () => Promise<number>;
@@ -28,7 +32,11 @@ function buildProgram(setAction: (action: CommandAction) => void): Command {
   registerShow(program, setAction);
   registerPack(program, setAction);
   registerReplay(program, setAction);
+  registerReport(program, setAction);
   registerBaseImage(program, setAction);
+  registerDiff(program, setAction);
+  registerTag(program, setAction);
+  registerRm(program, setAction);
   return program;
 }
 

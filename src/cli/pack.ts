@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { BadInputError } from "../errors.js";
 import { collect } from "./collect.js";
 import type { CommandAction } from "./main.js";
-import { Progress } from "./progress.js";
+import { stderrProgress } from "./progress.js";
 import { formatBytes } from "./render-table.js";
 import { MLX_VERSION } from "./version.js";
 import { signalExitCode } from "../primitives/signals.js";
@@ -17,6 +17,7 @@ interface RawPackOptions {
   allowFailed: boolean;
   force: boolean;
   json: boolean;
+  quiet: boolean;
   sign?: string;
 }
 
@@ -24,7 +25,7 @@ export function registerPack(program: Command, setAction: (action: CommandAction
   program
     .command("pack")
     .description("freeze a captured run into one bundle.tar: image, code, data, records, checksums")
-    .argument("[run]", "run id, unique prefix, or latest; or a search group's id (one image, every trial)", "latest")
+    .argument("[run]", "run id, unique prefix, or latest (after a search: its group); or a group's id (one image, every trial)", "latest")
     .option("-o, --output <file>", "where to write the bundle", "bundle.tar")
     .option("--base-image <image>", "base image (default: node:<captured node version>-bookworm-slim)")
     .option("--no-image", "leave the image out; replay builds it from the bundled Dockerfile and context")
@@ -32,6 +33,7 @@ export function registerPack(program: Command, setAction: (action: CommandAction
     .option("--allow-failed", "pack a run that failed or was interrupted", false)
     .option("--force", "replace an existing output file", false)
     .option("--json", "print the result as JSON", false)
+    .option("-q, --quiet", "no progress and no step lines (for scripts): only errors, warnings and the result", false)
     .option("--sign <keyfile>", "sign the bundle's SHA256SUMS with this SSH private key (ssh-keygen -Y sign, as git does)")
     .addHelpText(
       "after",
@@ -49,11 +51,11 @@ async function runPack(ref: string, raw: RawPackOptions): Promise<number> {
   const keyFile = raw.sign === undefined ? null : resolve(raw.sign);
   if (keyFile !== null && !existsSync(keyFile))
     throw new BadInputError(`--sign ${raw.sign}: no such key file`, "Give the path of an SSH private key, e.g. ~/.ssh/id_ed25519.");
-  const progress = new Progress();
+  const progress = stderrProgress(raw.quiet);
   const temps = new Set<string>();
   // Ctrl-C: nothing half-written stays behind (the bundle is only ever renamed into place when complete).
   const onSignal = (signal: NodeJS.Signals): void => {
-    progress.endLine();
+    progress.close();
     for (const path of temps) rmSync(path, { recursive: true, force: true });
     process.stderr.write(`mlx: pack interrupted (${signal}); temp files removed, no bundle written\n`);
     process.exit(signalExitCode(signal));
@@ -81,7 +83,7 @@ async function runPack(ref: string, raw: RawPackOptions): Promise<number> {
         temps,
       },
     );
-    progress.endLine();
+    progress.close();
     for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
     if (raw.json) {
       process.stdout.write(JSON.stringify(result, null, 2) + "\n");
@@ -104,6 +106,7 @@ async function runPack(ref: string, raw: RawPackOptions): Promise<number> {
     }
     return 0;
   } finally {
+    progress.close(); // a bar cut short by an error gives way to the error's message
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }

@@ -2,7 +2,11 @@
 import { join } from "node:path";
 import { sanitizeLine } from "../primitives/sanitize-text.js";
 import type { ReplayReport } from "../record/types.js";
+import { parseTrialReason } from "../replay/summarize-group.js";
+import type { Colours } from "./render-colour.js";
 import { formatMetric, renderTable } from "./render-table.js";
+
+const PLAIN: Pick<Colours, "green" | "red" | "yellow"> = { green: String, red: String, yellow: String };
 
 const cell = (v: number | string | null): string => (v === null ? "-" : formatMetric(v));
 
@@ -11,7 +15,7 @@ const cell = (v: number | string | null): string => (v === null ? "-" : formatMe
  * reason. Every text that came from the bundle (names, paths, values, warnings, reasons) is passed
  * through sanitizeLine: it can neither drive the terminal nor start a line of its own.
  */
-export function renderReplay(r: ReplayReport, out: string): string {
+export function renderReplay(r: ReplayReport, out: string, colours: Pick<Colours, "green" | "red" | "yellow"> = PLAIN): string {
   const table = (head: string[], rows: string[][]): string =>
     renderTable(
       head,
@@ -76,12 +80,15 @@ export function renderReplay(r: ReplayReport, out: string): string {
     if (g.spearman !== null)
       lines.push(sanitizeLine(`rank correlation (Spearman) of ${g.metric}, original vs replay: ${g.spearman.toFixed(3)}`));
   }
-  lines.push("", renderVerdict(r), `record: ${join(out, "replay.yaml")}`, "");
+  // Green reproduced, red diverged, yellow stopped by the reviewer: the verdict of no one's work.
+  const colour = r.verdict === "reproduced" ? colours.green : r.container.interruptedBy ? colours.yellow : colours.red;
+  lines.push("", colour(renderVerdict(r)), `record: ${join(out, "replay.yaml")}`, "");
   return lines.join("\n");
 }
 
 /** One line: what exit 0 means when reproduced; every reason, sanitized, when not. */
 export function renderVerdict(r: ReplayReport): string {
+  if (r.group && r.group.trials.length > 1) return renderGroupVerdict(r, r.group.trials);
   if (r.verdict === "reproduced")
     return (
       `REPRODUCED: every compared metric (${r.metrics.length}), the exit code (${r.container.exitCode}) ` +
@@ -89,4 +96,21 @@ export function renderVerdict(r: ReplayReport): string {
     );
   const reasons = r.reasons ?? r.metrics.filter((m) => m.verdict !== "same" && m.verdict !== "within").map((m) => `metric ${m.name}`);
   return `DIVERGED: ${reasons.length > 0 ? reasons.map(sanitizeLine).join("; ") : "no reason recorded"}.`;
+}
+
+/** Several trials: how many reproduced, then each diverged trial with its own reasons, then the group's. */
+function renderGroupVerdict(r: ReplayReport, trials: ReadonlyArray<{ index: number; verdict: string }>): string {
+  const reproduced = trials.filter((t) => t.verdict === "reproduced").length;
+  const counted = `${reproduced} of ${trials.length} trials reproduced`;
+  if (r.verdict === "reproduced")
+    return `REPRODUCED: ${counted}, each with every compared metric, its exit code and every output as recorded.`;
+  const reasons = (r.reasons ?? []).map((reason) => ({ reason, trial: parseTrialReason(reason) }));
+  const diverged = trials
+    .filter((t) => t.verdict !== "reproduced")
+    .map((t) => {
+      const own = reasons.flatMap(({ trial }) => (trial?.index === t.index ? [trial.why] : []));
+      return `trial ${t.index} diverged${own.length > 0 ? `: ${own.join(", ")}` : ""}`;
+    });
+  const group = reasons.filter(({ trial }) => trial === null).map(({ reason }) => reason);
+  return `DIVERGED: ${[counted, ...diverged, ...group].map(sanitizeLine).join("; ")}.`;
 }

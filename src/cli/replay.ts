@@ -10,6 +10,8 @@ import { collect } from "./collect.js";
 import { readHostProcess } from "./host-process.js";
 import type { CommandAction } from "./main.js";
 import { renderReplay } from "./render-replay.js";
+import { coloursFor } from "./render-colour.js";
+import { stderrProgress } from "./progress.js";
 import { MLX_VERSION } from "./version.js";
 import { parseConcurrency } from "../primitives/concurrency.js";
 import { signalExitCode } from "../primitives/signals.js";
@@ -33,6 +35,8 @@ interface RawReplayOptions {
   build: boolean;
   trial?: string;
   all: boolean;
+  best: boolean;
+  quiet: boolean;
   concurrency: string;
   trust?: string;
 }
@@ -55,8 +59,10 @@ export function registerReplay(program: Command, setAction: (action: CommandActi
     .option("--timeout <duration>", "stop the container after this long: 90s, 10m, 2h (default: 10 x the recorded run, at least 10m)")
     .option("--build", "build the image from the bundled Dockerfile instead of loading image.tar", false)
     .option("--trial <n>", "group bundles: replay this trial (default: the best)")
+    .option("--best", "group bundles: replay the best trial (the default, spelled out)", false)
     .option("--all", "group bundles: replay every trial; the report says whether the best is still the best", false)
     .option("--concurrency <n>", "group bundles with --all: trials replayed at once", "1")
+    .option("-q, --quiet", "no progress and no step lines (for scripts): the run's own output, errors and the report", false)
     .option("--trust <allowed_signers>", "require a signature by a key in this allowed-signers file (ssh-keygen -Y verify, as git)")
     .addHelpText(
       "after",
@@ -68,7 +74,8 @@ export function registerReplay(program: Command, setAction: (action: CommandActi
     .action((bundle: string, raw: RawReplayOptions) => setAction(() => runReplay(bundle, raw)));
 }
 
-function number(text: string | undefined, flag: string): number | undefined {
+/** A numeric flag (--rtol, --atol, --cpus): a number >= 0, or undefined when not given. */
+export function parseNonNegativeFlag(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
   if (!Number.isFinite(value) || value < 0)
@@ -87,11 +94,11 @@ export function toleranceOf(rtol: number | undefined, atol: number | undefined):
 }
 
 async function runReplay(bundleArg: string, raw: RawReplayOptions): Promise<number> {
-  const rtol = number(raw.rtol, "--rtol");
-  const atol = number(raw.atol, "--atol");
+  const rtol = parseNonNegativeFlag(raw.rtol, "--rtol");
+  const atol = parseNonNegativeFlag(raw.atol, "--atol");
   // Limits are checked first: a bad one is exit 2 before anything is extracted or loaded.
   const limits = validateLimits(
-    { cpus: number(raw.cpus, "--cpus") ?? cpus().length, memoryBytes: parseSize(raw.memory, "--memory") },
+    { cpus: parseNonNegativeFlag(raw.cpus, "--cpus") ?? cpus().length, memoryBytes: parseSize(raw.memory, "--memory") },
     { cores: cpus().length, memoryBytes: totalmem() },
   );
   const timeoutMs = raw.timeout === undefined ? null : parseDuration(raw.timeout);
@@ -107,6 +114,8 @@ async function runReplay(bundleArg: string, raw: RawReplayOptions): Promise<numb
       "See the trials with: tar -xOf bundle.tar bundle.yaml",
     );
   if (trialIndex !== undefined && raw.all) throw new BadInputError("--trial and --all exclude each other", "Give one of them.");
+  if (raw.best && (raw.all || trialIndex !== undefined))
+    throw new BadInputError(`--best and ${raw.all ? "--all" : "--trial"} exclude each other`, "Give one of them (--best is the default).");
   const concurrency = parseConcurrency(raw.concurrency, "--concurrency");
   const trust = raw.trust === undefined ? null : resolve(raw.trust);
   if (trust !== null && !existsSync(trust))
@@ -124,11 +133,13 @@ async function runReplay(bundleArg: string, raw: RawReplayOptions): Promise<numb
   // The first stop signal aborts whichever phase runs (verify, load, build, the container), and replay
   // removes what it made; later signals are ignored, so that a second Ctrl-C cannot cut that clean-up
   // short. Stopped in the container, the report is still written, as diverged (interrupted).
+  const progress = stderrProgress(raw.quiet);
   const stop = new AbortController();
   let stoppedBy: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stoppedBy) return void process.stderr.write(`mlx: ${signal} again: still removing what replay made, please wait\n`);
     stoppedBy = signal;
+    progress.close();
     process.stderr.write(`mlx: ${signal}: stopping the replay and removing what it made\n`);
     stop.abort(new Error(`replay interrupted by ${signal}`));
   };
@@ -161,7 +172,8 @@ async function runReplay(bundleArg: string, raw: RawReplayOptions): Promise<numb
         host: readHostProcess(),
         echoStdout: raw.json ? process.stderr : process.stdout,
         echoStderr: process.stderr,
-        step: (line) => process.stderr.write(`${sanitizeLine(line)}\n`),
+        step: (line) => progress.step(sanitizeLine(line)),
+        progress: (event) => progress.update(event),
         interrupted,
         signal: stop.signal,
         mlxVersion: MLX_VERSION,
@@ -174,10 +186,11 @@ async function runReplay(bundleArg: string, raw: RawReplayOptions): Promise<numb
     if (error !== stop.signal.reason) process.stderr.write(`mlx: while stopping: ${describeError(error)}\n`);
     return signalExitCode(stoppedBy);
   } finally {
+    progress.close();
     interrupts.off(onSignal);
   }
   if (raw.json) process.stdout.write(JSON.stringify({ ...report, record: join(out, "replay.yaml") }, null, 2) + "\n");
-  else process.stdout.write(renderReplay(report, out));
+  else process.stdout.write(renderReplay(report, out, coloursFor(process.stdout)));
   if (report.container.interruptedBy) return signalExitCode(report.container.interruptedBy as NodeJS.Signals);
   return report.verdict === "reproduced" ? 0 : 1;
 }

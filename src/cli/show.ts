@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import type { Command } from "commander";
 import { findRoot, runsFolder } from "../record/run-folder.js";
-import type { Probed, RunManifest } from "../record/types.js";
+import { describeHost, describeProbed } from "../facts/describe-environment.js";
+import type { RunManifest } from "../record/types.js";
 import type { CommandAction } from "./main.js";
 import { formatBytes, formatDuration, formatMetric } from "./render-table.js";
 
@@ -9,33 +10,28 @@ export function registerShow(program: Command, setAction: (action: CommandAction
   program
     .command("show")
     .description("print one run's record readably (a run id, a unique prefix of one, or 'latest'), or a search group's trials ranked")
-    .argument("[run]", "run id, prefix, or latest", "latest")
+    .argument("[run]", "run id, prefix, or latest (right after a search: its group)", "latest")
     .option("--json", "print the record as JSON", false)
     .action((ref: string, opts: { json: boolean }) => setAction(() => runShow(ref, opts)));
 }
 
 async function runShow(ref: string, opts: { json: boolean }): Promise<number> {
-  const { readRun, resolveRunId } = await import("../record/run-store.js"); // loaded only when used
+  const { readRun } = await import("../record/run-store.js"); // loaded only when used
   const { root } = await findRoot(process.cwd());
   const groups = await import("../record/group-store.js");
+  const found = await groups.resolveRecord(root, ref); // latest right after a search: the search
   // A group id (or a prefix only a group has) shows the search, its trials ranked.
-  if (ref !== "latest" && (await groups.listGroupIds(root)).some((g) => g.startsWith(ref))) {
-    const groupId = await groups.resolveGroupId(root, ref);
+  if (found.kind === "group") {
+    const groupId = found.id;
     const group = await groups.readGroup(join(groups.groupsFolder(root), groupId));
     const { renderGroup } = await import("./render-group.js");
     process.stdout.write(opts.json ? JSON.stringify(group, null, 2) + "\n" : renderGroup(group, join(groups.groupsFolder(root), groupId)));
     return 0;
   }
-  const id = await resolveRunId(root, ref);
-  const folder = join(runsFolder(root), id);
+  const folder = join(runsFolder(root), found.id);
   const manifest = await readRun(folder);
   process.stdout.write(opts.json ? JSON.stringify(manifest, null, 2) + "\n" : renderRun(manifest, folder));
   return 0;
-}
-
-function probed<T extends object>(p: Probed<T> | undefined, render: (value: T) => string): string {
-  if (!p) return "not probed";
-  return p.available ? render(p as T) : `unavailable: ${p.reason}`;
 }
 
 /** The record as a reviewer reads it: what ran, on what, from which code and data, what came out. */
@@ -68,25 +64,7 @@ export function renderRun(m: RunManifest, folder: string): string {
     ...(m.group ? [["group", `${m.group.id}, trial ${m.group.trial}`] as [string, string]] : []),
   ]);
   section("Environment", [
-    [
-      "system",
-      probed(m.system, (s) => `${s.distro}, ${s.os} ${s.release} ${s.arch}; ${s.cpu.model} x${s.cpu.cores}; ${formatBytes(s.memoryBytes)}`),
-    ],
-    [
-      "gpus",
-      probed(m.gpus, (g) =>
-        g.devices.length === 0
-          ? "none"
-          : `${g.devices.map((d) => `${d.name} ${d.memoryMiB} MiB`).join(", ")}; driver ${g.driver ?? "?"}, CUDA ${g.cuda ?? "?"}`,
-      ),
-    ],
-    [
-      "runtimes",
-      Object.entries(m.runtimes ?? {})
-        .filter(([k]) => k !== "missing")
-        .map(([k, v]) => `${k} ${String(v)}`)
-        .join(", "),
-    ],
+    ...describeHost(m),
     [
       "env",
       Object.entries(m.env.vars)
@@ -96,11 +74,11 @@ export function renderRun(m: RunManifest, folder: string): string {
     ...(m.dependencies?.lockfiles ?? []).map((l): [string, string] => ["lockfile", `${l.path} ${l.sha256.slice(0, 12)}`]),
     [
       "node_modules",
-      probed(m.dependencies?.nodeModules, (n) => `${n.count} packages, fingerprint ${n.fingerprint.slice(0, 12)} (${n.source})`),
+      describeProbed(m.dependencies?.nodeModules, (n) => `${n.count} packages, fingerprint ${n.fingerprint.slice(0, 12)} (${n.source})`),
     ],
   ]);
   section("Code", [
-    ["git", probed(m.git, (g) => `${g.commit ?? "(no commits)"} on ${g.branch ?? "(detached)"}${g.dirty ? ", dirty" : ", clean"}`)],
+    ["git", describeProbed(m.git, (g) => `${g.commit ?? "(no commits)"} on ${g.branch ?? "(detached)"}${g.dirty ? ", dirty" : ", clean"}`)],
     ...(m.git?.available && m.git.remote ? [["remote", m.git.remote] as [string, string]] : []),
     ...(m.git?.available && m.git.patch
       ? [["patch", `${m.git.patch.file} (${formatBytes(m.git.patch.sizeBytes)})`] as [string, string]]

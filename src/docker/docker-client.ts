@@ -1,5 +1,5 @@
 import { createWriteStream } from "node:fs";
-import type { Readable } from "node:stream";
+import { pipeline as streamPipeline, type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import Docker from "dockerode";
 import { BadInputError, describeError, EnvironmentError } from "../errors.js";
@@ -13,13 +13,25 @@ export interface DockerClient {
   ping(): Promise<{ version: string }>;
   /** The image id of a tag or id, or null when the engine lacks it. */
   imageId(ref: string): Promise<string | null>;
+  /** The image's id and its registry digests (RepoDigests: "repo@sha256:..."), or null when the engine lacks it. */
+  inspectImage(ref: string): Promise<{ id: string; repoDigests: string[] } | null>;
+  /** Pulls `ref` from the engine's configured registry; a failure (no registry, no such tag) is EnvironmentError with Docker's words. */
+  pull(ref: string, onEvent: (event: PullEvent) => void): Promise<void>;
   build(context: Readable, options: BuildOptions): Promise<string>;
   save(imageId: string, file: string, onBytes: (bytes: number) => void): Promise<void>;
   /** Loads a docker-save stream; errors reported inside the stream become BadInputError with Docker's words. */
-  load(archive: Readable): Promise<void>;
+  load(archive: Readable, onBytes?: (bytes: number) => void): Promise<void>;
   removeImage(imageId: string): Promise<void>;
   /** Runs a container to its end with the given spec, streaming its output; removes it unless `keep`. */
   run(spec: ContainerSpec, io: ContainerIo): Promise<ContainerResult>;
+}
+
+/** One progress event of a pull: a layer's status ("Downloading", "Pull complete") and its bytes so far. */
+export interface PullEvent {
+  id?: string;
+  status: string;
+  current?: number;
+  total?: number;
 }
 
 export interface ContainerSpec {
@@ -64,6 +76,8 @@ export interface BuildOptions {
   /** The network of the build's RUN steps: "none" for an untrusted Dockerfile; pack's own builds use the default. */
   network?: "none" | "default";
   onStep: (line: string) => void;
+  /** The builder's "Step N/M": N - 1 of M steps done, for a progress bar. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 const START_HINT = "Start it (sudo dockerd &), or point DOCKER_HOST at a running engine.";
@@ -105,6 +119,45 @@ export class DockerodeClient implements DockerClient {
     }
   }
 
+  async inspectImage(ref: string): Promise<{ id: string; repoDigests: string[] } | null> {
+    try {
+      const info = await this.docker.getImage(ref).inspect();
+      return { id: info.Id, repoDigests: info.RepoDigests ?? [] };
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return null;
+      throw this.unreachable(error);
+    }
+  }
+
+  async pull(ref: string, onEvent: (event: PullEvent) => void): Promise<void> {
+    const failed = (message: string, cause?: unknown): EnvironmentError =>
+      new EnvironmentError(`docker pull ${ref} failed: ${message}`, "Check the engine's registry settings.", cause ? { cause } : {});
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.docker.pull(ref, this.signal ? { abortSignal: this.signal } : {});
+    } catch (error) {
+      // The engine answers 404/500 when no registry answers or the tag does not exist.
+      if ((error as { statusCode?: number }).statusCode)
+        throw failed(describeError(error).replace(/^\(HTTP code \d+\) [^-]*- /, ""), error);
+      throw this.signal?.aborted ? this.signal.reason : this.unreachable(error);
+    }
+    await this.unlessAborted(() =>
+      this.followOrFail(
+        stream,
+        (event) => {
+          const e = event as StreamEvent & { id?: string; progressDetail?: { current?: number; total?: number } };
+          if (!e.status) return;
+          onEvent({
+            status: e.status,
+            ...(e.id ? { id: e.id } : {}),
+            ...(e.progressDetail?.total ? { current: e.progressDetail.current ?? 0, total: e.progressDetail.total } : {}),
+          });
+        },
+        (message) => failed(message),
+      ),
+    );
+  }
+
   async build(context: Readable, options: BuildOptions): Promise<string> {
     this.signal?.throwIfAborted();
     let stream: NodeJS.ReadableStream;
@@ -128,6 +181,8 @@ export class DockerodeClient implements DockerClient {
         (event) => {
           const line = event.stream?.trim();
           if (line) options.onStep(line);
+          const step = line ? /^Step (\d+)\/(\d+) :/.exec(line) : null;
+          if (step) options.onProgress?.(Number(step[1]) - 1, Number(step[2]));
         },
         (message) => new BadInputError(`image build failed: ${message}`, "The builder's message above names the failing step."),
       ),
@@ -158,9 +213,10 @@ export class DockerodeClient implements DockerClient {
     }
   }
 
-  async load(archive: Readable): Promise<void> {
+  async load(archive: Readable, onBytes?: (bytes: number) => void): Promise<void> {
     const signal = this.signal;
     signal?.throwIfAborted();
+    const source = onBytes ? countBytes(archive, onBytes) : archive;
     // Cut off mid-upload, a load leaves nothing in the engine. Once the whole archive is sent the engine
     // finishes the load whatever the client does: it is then awaited, so that the caller can remove it.
     const upload = new AbortController();
@@ -169,11 +225,12 @@ export class DockerodeClient implements DockerClient {
     const onAbort = (): void => {
       if (sent) return;
       archive.destroy();
+      source.destroy();
       upload.abort(signal?.reason);
     };
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      await this.unlessAborted(() => this.loadArchive(archive, upload.signal));
+      await this.unlessAborted(() => this.loadArchive(source, upload.signal));
     } finally {
       signal?.removeEventListener("abort", onAbort);
     }
@@ -318,6 +375,20 @@ export class DockerodeClient implements DockerClient {
     const detail = (error as NodeJS.ErrnoException).code ?? describeError(error);
     return new EnvironmentError(`Docker engine not reachable at ${this.where} (${detail})`, START_HINT, { cause: error });
   }
+}
+
+/** `source` passed through as is, `onBytes` told the bytes so far: the progress of an upload. */
+function countBytes(source: Readable, onBytes: (bytes: number) => void): Readable {
+  let bytes = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      onBytes((bytes += chunk.length));
+      done(null, chunk);
+    },
+  });
+  // An error of the source (a read failure) fails the upload too, as it would without the counter.
+  streamPipeline(source, counter, () => undefined);
+  return counter;
 }
 
 /** "repo/name:tag" as the engine's import wants it: the tag after the last colon of the last path part. */

@@ -13,6 +13,11 @@ export interface Tolerance {
 
 export const DEFAULT_TOLERANCE: Tolerance = { rtol: 1e-6, atol: 0, perMetric: {}, explicit: false };
 
+/** The run's recorded per-metric tolerances under the ones the reviewer gave (theirs win, metric by metric). */
+export function withRecordedTolerances(tolerance: Tolerance, recorded: Tolerance["perMetric"] | undefined): Tolerance {
+  return { ...tolerance, perMetric: { ...(recorded ?? {}), ...tolerance.perMetric } };
+}
+
 export type RowVerdict = MetricRow["verdict"];
 
 export interface Comparison {

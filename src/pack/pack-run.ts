@@ -5,7 +5,8 @@ import { CONTEXT_DIR, DATA_DIR, IMAGE_ARCHIVE } from "../bundle/layout.js";
 import { MemberChangedError, tarStreamOf } from "../bundle/tar-writer.js";
 import { writeBundle } from "../bundle/write-bundle.js";
 import type { DockerClient } from "../docker/docker-client.js";
-import { BadInputError, EnvironmentError } from "../errors.js";
+import { BadInputError } from "../errors.js";
+import type { OnProgress } from "../primitives/progress-event.js";
 import { tempPathFor } from "../primitives/write-atomic.js";
 import { findRoot, runsFolder } from "../record/run-folder.js";
 import { readRun } from "../record/run-store.js";
@@ -13,8 +14,10 @@ import { buildContext } from "./build-context.js";
 import { bundleManifestFor } from "./bundle-manifest.js";
 import { bundleMembers, recordEntries } from "./bundle-members.js";
 import { checkIncluded, checkInputs, checkMemberNames, checkOutput, checkSubmodulesIncluded } from "./check-paths.js";
+import { checkCommandEntry, checkInterpreterStarts } from "./check-command.js";
 import { checkRunIsPackable, checkSameCode, defaultBaseImage } from "./check-run.js";
 import { listSubmodules } from "./code-snapshot.js";
+import { provideBaseImage, type PullListener } from "./provide-base-image.js";
 import { resolveTarget } from "./resolve-target.js";
 
 export interface PackOptions {
@@ -30,9 +33,12 @@ export interface PackOptions {
   readonly sign?: (sums: Buffer) => Promise<Buffer>;
 }
 
+/** Lines saying what pack does, and the progress of its long steps; the CLI renders both (or neither, when quiet). */
 export interface PackProgress {
   step(line: string): void;
-  bytes(label: string, bytes: number): void;
+  update: OnProgress;
+  /** A base-image pull, its engine events passed on as they come (absent: not shown). */
+  pull?(ref: string): PullListener;
 }
 
 export interface PackDeps {
@@ -67,19 +73,16 @@ export async function packRun(options: PackOptions, deps: PackDeps): Promise<Pac
   const git = checkRunIsPackable(run, options.allowFailed);
   if (target.group) checkSameCode(run, await Promise.all(target.runIds.map((id) => readRun(join(runsFolder(root), id)))));
   await checkOutput(options.output, options.force);
-  const baseImage = options.baseImage ?? defaultBaseImage(run);
+  const baseTag = options.baseImage ?? defaultBaseImage(run);
   const inputs = await checkInputs(root, run);
   const includes = await Promise.all(options.includes.map((p) => checkIncluded(root, options.cwd, p)));
   checkSubmodulesIncluded(await listSubmodules(root, git, git.patch ? join(recordFolder, git.patch.file) : null), includes);
   checkMemberNames(inputs.map((i) => `${DATA_DIR}/${i.path}`));
 
   await deps.docker.ping();
-  if ((await deps.docker.imageId(baseImage)) === null) {
-    throw new EnvironmentError(
-      `base image ${baseImage} is not in the Docker engine, and no registry is asked`,
-      "Build it offline with: mlx base-image build (or docker pull it where a registry answers), or choose one with --base-image.",
-    );
-  }
+  // Pulled when missing (exit 3 with the offline next step when no registry gives it); FROM names its digest.
+  const base = await provideBaseImage(deps.docker, baseTag, deps.progress);
+  const baseImage = base.ref;
 
   const scratch = await mkdtemp(join(tmpdir(), "mlx-pack-"));
   deps.temps.add(scratch);
@@ -99,19 +102,31 @@ export async function packRun(options: PackOptions, deps: PackDeps): Promise<Pac
     };
     const context = await buildContext(plan, (line) => deps.progress.step(line));
     checkMemberNames(context.entries.map((e) => `${CONTEXT_DIR}/${e.name}`));
+    // The command's script must be in the image's code (a git-ignored dist/ is not): exit 2 before building.
+    const { argv, cwd } = run.command;
+    const inputPaths = inputs.map((i) => i.path);
+    const entry = await checkCommandEntry(argv, cwd, context.entries, inputPaths, root);
     const warnings = context.secretFiles.map((path) => `${path} looks like a secret: left out of the image and the bundle`);
 
     // The image, built through the Engine API from a context streamed from disk, then saved.
     deps.progress.step(`building the image on ${baseImage}`);
+    let buildSteps = 0;
     const imageId = await deps.docker.build(tarStreamOf(context.entries, sourceDateOf(run.createdAt)), {
       labels: {}, // the Dockerfile carries the labels, so a rebuild from context/ has them too
       onStep: (line) => deps.progress.step(`  ${line}`),
+      onProgress: (done, total) => deps.progress.update({ step: "building image", done, total: (buildSteps = total), unit: "steps" }),
     });
+    deps.progress.update({ step: "building image", done: buildSteps, total: buildSteps, unit: "steps", end: true });
     deps.progress.step(`image ${imageId}`);
+    // ... and its interpreter must start in the image, run as replay will run it: exit 2, no bundle, when not.
+    const lockfiles = (run.dependencies?.lockfiles ?? []).map((l) => l.path);
+    const runtime = await checkInterpreterStarts(deps.docker, entry, { imageId, baseImage, cwd, lockfiles });
     if (!options.noImage) {
       imageFile = tempPathFor(join(dirname(options.output), IMAGE_ARCHIVE));
       deps.temps.add(imageFile);
-      await deps.docker.save(imageId, imageFile, (n) => deps.progress.bytes("saving image", n));
+      deps.progress.update({ step: "saving image", done: 0 });
+      await deps.docker.save(imageId, imageFile, (n) => deps.progress.update({ step: "saving image", done: n }));
+      deps.progress.update({ step: "saving image", done: (await stat(imageFile)).size, end: true });
     }
 
     // Dependencies are stored once: inside image.tar when there is one, else in context/.
@@ -124,20 +139,26 @@ export async function packRun(options: PackOptions, deps: PackDeps): Promise<Pac
       imageId,
       imageSaved: imageFile !== null,
       baseImage,
+      base,
+      ...(runtime ? { runtime } : {}),
       context: bundled,
       vendored: context.vendored.size > 0,
       data: inputs,
     });
     const image = imageFile ? { path: imageFile, sizeBytes: (await stat(imageFile)).size } : null;
     const members = bundleMembers({ root, manifest, context: bundled, records: await recordEntries(root, target), image });
+    // The members' own bytes: the archive adds headers and padding, so the last percent is an estimate.
+    const total = members.reduce((n, m) => n + ("sizeBytes" in m.source ? m.source.sizeBytes : 0), 0);
+    deps.progress.update({ step: "writing bundle", done: 0, total });
     const written = await writeBundle(options.output, members, {
       mtimeSeconds: sourceDateOf(run.createdAt),
-      onBytes: (n) => deps.progress.bytes("writing bundle", n),
+      onBytes: (n) => deps.progress.update({ step: "writing bundle", done: n, total }),
       temps: deps.temps,
       ...(options.sign ? { sign: options.sign } : {}),
     }).catch((error: unknown) => {
       throw error instanceof MemberChangedError ? changedSinceCapture(error) : error;
     });
+    deps.progress.update({ step: "writing bundle", done: written.sizeBytes, total: written.sizeBytes, end: true });
     return { path: written.path, sizeBytes: written.sizeBytes, sha256: written.sha256, imageId, runId, members: written.members, warnings };
   } finally {
     // Whatever happened, no temp file stays: the saved image lives only inside a finished bundle.

@@ -1,7 +1,8 @@
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { BadInputError } from "../errors.js";
-import { groupsFolder, listGroupIds, readGroup, resolveGroupId } from "../record/group-store.js";
-import { resolveRunId } from "../record/run-store.js";
+import { groupsFolder, readGroup, resolveRecord } from "../record/group-store.js";
+import { runsFolder } from "../record/run-folder.js";
 
 export interface PackTarget {
   /** The run whose code, dependencies and runtime build the image: the run, or a group's best trial. */
@@ -13,8 +14,9 @@ export interface PackTarget {
 
 /** A run id (or unique prefix, or latest), or a search group's id: a group's trials share one image. */
 export async function resolveTarget(root: string, ref: string): Promise<PackTarget> {
-  if (ref !== "latest" && (await listGroupIds(root)).some((g) => g.startsWith(ref))) {
-    const id = await resolveGroupId(root, ref);
+  const found = await resolveRecord(root, ref); // latest right after a search: the search
+  if (found.kind === "group") {
+    const id = found.id;
     const folder = join(groupsFolder(root), id);
     const group = await readGroup(folder);
     const runIds = group.trials.flatMap((t) => (t.runId ? [t.runId] : []));
@@ -24,8 +26,15 @@ export async function resolveTarget(root: string, ref: string): Promise<PackTarg
         "Pack a group whose search found a best trial, or pack one trial's run by its id.",
       );
     }
+    // A trial folder deleted by hand: name it, rather than fail later on a file it should hold.
+    for (const t of group.trials) {
+      if (!t.runId || (await stat(join(runsFolder(root), t.runId, "manifest.yaml")).catch(() => null))) continue;
+      throw new BadInputError(
+        `group ${id}: trial ${t.index} (run ${t.runId}) is missing from ${runsFolder(root)}`,
+        `Its record was deleted; remove the whole group with \`mlx rm ${id}\`, or pack one remaining trial by its run id.`,
+      );
+    }
     return { primary: group.best.runId, runIds, group: { id, folder } };
   }
-  const runId = await resolveRunId(root, ref);
-  return { primary: runId, runIds: [runId] };
+  return { primary: found.id, runIds: [found.id] };
 }

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { BadInputError } from "../errors.js";
 import { parseYamlStrict } from "./parse-yaml.js";
-import { listIds, resolveId } from "./run-store.js";
+import { runsFolder } from "./run-folder.js";
+import { ambiguousRef, listIds, listRunIds, readRun, resolveId, resolveRunId } from "./run-store.js";
 import type { GroupManifest } from "./types.js";
 import { validateGroup } from "./validate.js";
 import { writeFileAtomic } from "../primitives/write-atomic.js";
@@ -40,3 +41,38 @@ export async function readGroup(folder: string): Promise<GroupManifest> {
 
 export const listGroupIds = (root: string): Promise<string[]> => listIds(groupsFolder(root));
 export const resolveGroupId = (root: string, ref: string): Promise<string> => resolveId(groupsFolder(root), ref, "group");
+
+export type RecordRef = { kind: "run"; id: string } | { kind: "group"; id: string };
+
+/**
+ * A run or a group by `latest`, an exact id, or a prefix that only one record has. A prefix both runs
+ * and groups share is ambiguous (exit 2 listing them), never silently a group.
+ */
+export async function resolveRecord(root: string, ref: string): Promise<RecordRef> {
+  if (ref === "latest") return resolveLatest(root);
+  const groupIds = await listGroupIds(root);
+  const runIds = await listRunIds(root);
+  if (groupIds.includes(ref)) return { kind: "group", id: ref };
+  if (runIds.includes(ref)) return { kind: "run", id: ref };
+  const groups = groupIds.filter((id) => id.startsWith(ref));
+  const runs = runIds.filter((id) => id.startsWith(ref));
+  if (groups.length === 1 && runs.length === 0) return { kind: "group", id: groups[0]! };
+  if (groups.length > 0 && runs.length > 0) {
+    throw ambiguousRef(ref, [...runs.map((id) => `run ${id}`), ...groups.map((id) => `group ${id}`)], "runs and groups");
+  }
+  if (groups.length > 1) return { kind: "group", id: await resolveGroupId(root, ref) };
+  return { kind: "run", id: await resolveRunId(root, ref) };
+}
+
+/**
+ * `latest` is the newest run, except right after a search: when that run is a trial its group's
+ * search made (the group record lists it), it is the group. A plain run captured after the search is
+ * still `latest`.
+ */
+async function resolveLatest(root: string): Promise<RecordRef> {
+  const id = await resolveRunId(root, "latest");
+  const trialOf = (await readRun(join(runsFolder(root), id))).group;
+  if (!trialOf) return { kind: "run", id };
+  const group = await readGroup(join(groupsFolder(root), trialOf.id)).catch(() => null);
+  return group?.trials.some((t) => t.runId === id) ? { kind: "group", id: trialOf.id } : { kind: "run", id };
+}

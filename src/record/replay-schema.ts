@@ -3,6 +3,9 @@
 import * as Type from "@sinclair/typebox/type";
 import { API_VERSION, DRAFT_07, closed, metricValue, metricValueOrNull, ofTypes, stringEnum } from "./schema-parts.js";
 
+/** The original run's series, copied from the verified bundle into the replay folder: a report reads it without the bundle. */
+export const ORIGINAL_SERIES_FILE = "original-metrics.jsonl";
+
 const str = Type.String();
 const verdict = stringEnum(["reproduced", "diverged"]);
 
@@ -86,6 +89,12 @@ export const replaySchema = closed(
       containerId: Type.Optional(str),
       timeoutMs: Type.Optional(Type.Number({ minimum: 0, description: "The --timeout the container ran under." })),
       timedOut: Type.Optional(Type.Boolean({ description: "True when the container was stopped at --timeout." })),
+      prunedAt: Type.Optional(
+        Type.Integer({
+          minimum: 0,
+          description: "For a trial the search pruned: the step its replay was stopped at, as the original was, and compared up to.",
+        }),
+      ),
     }),
     metrics: Type.Array(metricRowSchema),
     series: Type.Array(seriesDivergenceSchema),

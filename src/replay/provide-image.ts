@@ -1,4 +1,5 @@
 import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { checkBundleDockerfile } from "../bundle/dockerfile.js";
 import { claimImage, type ImageClaim } from "../bundle/image-claim.js";
@@ -10,10 +11,13 @@ import { sortEntries, type TarEntry, tarStreamOf } from "../bundle/tar-writer.js
 import type { DockerClient } from "../docker/docker-client.js";
 import { BadInputError, EnvironmentError } from "../errors.js";
 import { linkStaysInside } from "../primitives/paths.js";
+import type { OnProgress } from "../primitives/progress-event.js";
 
 export interface ProvideImageDeps {
   docker: DockerClient;
   step: (line: string) => void;
+  /** The load's progress: bytes of image.tar sent, of its size. */
+  progress?: OnProgress;
 }
 
 /**
@@ -87,8 +91,14 @@ async function loadChecked(opened: OpenBundle, repoTags: readonly string[], deps
   // without them. One without (what pack writes) loads as is.
   const tagged = repoTags.length > 0;
   deps.step(`loading ${manifest.image.file}${tagged ? ` (its tags ${repoTags.join(", ")} stripped)` : ""}; it runs by id`);
+  const { progress } = deps;
+  const total = progress ? (await stat(file)).size : 0;
+  const step = "loading image";
   try {
-    await deps.docker.load(tagged ? untaggedImageStream(file) : createReadStream(file, { highWaterMark: 1 << 20 }));
+    progress?.({ step, done: 0, total });
+    const archive = tagged ? untaggedImageStream(file) : createReadStream(file, { highWaterMark: 1 << 20 });
+    await deps.docker.load(archive, progress && ((done) => progress({ step, done, total })));
+    progress?.({ step, done: total, total, end: true });
     if ((await deps.docker.imageId(id)) === null)
       throw new BadInputError(`loading image.tar did not give image ${id}`, "The bundle's image is corrupt; ask for a new bundle.");
   } catch (error) {

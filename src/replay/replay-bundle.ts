@@ -9,8 +9,10 @@ import { probeGpus } from "../facts/probe-gpu.js";
 import { probeSystem } from "../facts/probe-system.js";
 import type { Tolerance } from "../metrics/compare-metrics.js";
 import { prefixLines } from "../primitives/prefix-lines.js";
+import type { OnProgress } from "../primitives/progress-event.js";
 import { writeFileAtomic } from "../primitives/write-atomic.js";
 import { readGroup } from "../record/group-store.js";
+import { REPLAY_RECORD } from "../record/replay-store.js";
 import { validateReplay } from "../record/validate.js";
 import { provideImage } from "./provide-image.js";
 import type { ImageClaim } from "../bundle/image-claim.js";
@@ -18,7 +20,7 @@ import { checkBundleSignature, signatureWarning } from "../bundle/signature.js";
 import type { ReplayReport } from "../record/types.js";
 import { type ReplayContext, replayRun, type ReplayRunDeps } from "./replay-run.js";
 import { selectRuns, type SelectedRun, type TrialChoice } from "./select-runs.js";
-import { summarizeGroup } from "./summarize-group.js";
+import { groupReasons, summarizeGroup } from "./summarize-group.js";
 import { checkRecords } from "./check-records.js";
 import type { HostProcess } from "../facts/host-process.js";
 
@@ -45,11 +47,12 @@ export interface ReplayOptions {
 
 export interface ReplayDeps extends ReplayRunDeps {
   docker: DockerClient;
+  /** The progress of the long steps (verify, load): `done` of `total` bytes, `end` once; the CLI renders it. */
+  progress?: OnProgress;
   /** This host's process: its PATH is where nvidia-smi is looked for. */
   host: HostProcess;
 }
 
-export const REPLAY_RECORD = "replay.yaml";
 const PROBE_TIMEOUT_MS = 5000;
 
 /**
@@ -75,7 +78,7 @@ async function replayInto(options: ReplayOptions, deps: ReplayDeps): Promise<Rep
   const engine = await deps.docker.ping(); // exit 3 before any work when there is no engine
   signal?.throwIfAborted();
   deps.step(`verifying ${options.bundle}`);
-  const opened = await openBundle(options.bundle, options.out, signal);
+  const opened = await openBundle(options.bundle, options.out, signal, deps.progress);
   let loadedImage: string | null = null;
   let claim: ImageClaim | null = null;
   try {
@@ -121,11 +124,7 @@ async function replayInto(options: ReplayOptions, deps: ReplayDeps): Promise<Rep
         selected.map((s) => s.index),
         reports,
       );
-      const g = report.group;
-      report.reasons = reports.flatMap((r, k) =>
-        (r.reasons ?? (r.verdict === "reproduced" ? [] : ["diverged"])).map((why) => `trial ${selected[k]!.index}: ${why}`),
-      );
-      if (g.best.stillBest === false) report.reasons.push(`the best trial changed: ${g.best.original} originally, ${g.best.replay} now`);
+      report.reasons = groupReasons(report.group, reports);
       report.verdict = report.reasons.length === 0 ? "reproduced" : "diverged";
     }
     validateReplay(report, REPLAY_RECORD);

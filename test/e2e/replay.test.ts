@@ -43,7 +43,14 @@ describe.skipIf(!ready)("mlx replay (real Docker engine)", () => {
     // Its own container only: other e2e files may be running containers of their own meanwhile.
     expect(docker("ps", "-aq", "--filter", `label=org.mlx.replay-of=${report.run}`)).toBe("");
     expect(() => docker("image", "inspect", imageId)).toThrow(); // the image it loaded is removed again
-    expect(readdirSync(join(elsewhere.path, "review")).sort()).toEqual(["logs", "metrics.jsonl", "mlx", "outputs", "replay.yaml"]);
+    expect(readdirSync(join(elsewhere.path, "review")).sort()).toEqual([
+      "logs",
+      "metrics.jsonl",
+      "mlx",
+      "original-metrics.jsonl",
+      "outputs",
+      "replay.yaml",
+    ]);
   }, 300_000);
 
   it("runs hardened: no capabilities, no privileges, read-only root, no network, limits, not root, explicit entrypoint", async () => {

@@ -7,7 +7,7 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Parser, type ReadEntry } from "tar";
 import { tarStreamOf } from "../../src/bundle/tar-writer.js";
-import type { BuildOptions, ContainerIo, ContainerResult, ContainerSpec, DockerClient } from "../../src/docker/docker-client.js";
+import type { BuildOptions, ContainerIo, ContainerResult, ContainerSpec, DockerClient, PullEvent } from "../../src/docker/docker-client.js";
 import { BadInputError, EnvironmentError } from "../../src/errors.js";
 
 export interface MemoryImage {
@@ -15,6 +15,8 @@ export interface MemoryImage {
   tags: string[];
   /** The build context's file names and contents (empty for a loaded image). */
   files: Map<string, Buffer>;
+  /** "repo@sha256:..." for a pulled image; none for a built or imported one. */
+  repoDigests?: string[];
 }
 
 export type RunBehaviour = (spec: ContainerSpec, io: ContainerIo) => Promise<Partial<ContainerResult>> | Partial<ContainerResult>;
@@ -26,6 +28,8 @@ export class MemoryDocker implements DockerClient {
   reachable = true;
   /** Set to make the next build fail the way the engine reports it (inside the stream). */
   buildError: string | null = null;
+  /** What a pull can fetch: tag -> manifest digest. A tag not here fails as an unreachable registry does. */
+  readonly registry = new Map<string, string>();
 
   constructor(private readonly behaviour: RunBehaviour = () => ({ exitCode: 0 })) {}
 
@@ -45,6 +49,22 @@ export class MemoryDocker implements DockerClient {
   async imageId(ref: string): Promise<string | null> {
     for (const image of this.images.values()) if (image.id === ref || image.tags.includes(ref)) return image.id;
     return null;
+  }
+
+  async inspectImage(ref: string): Promise<{ id: string; repoDigests: string[] } | null> {
+    for (const image of this.images.values())
+      if (image.id === ref || image.tags.includes(ref)) return { id: image.id, repoDigests: image.repoDigests ?? [] };
+    return null;
+  }
+
+  async pull(ref: string, onEvent: (event: PullEvent) => void): Promise<void> {
+    this.calls.push("pull");
+    const digest = this.registry.get(ref);
+    if (!digest) throw new EnvironmentError(`docker pull ${ref} failed: connection refused`, "Check the engine's registry settings.");
+    onEvent({ id: "layer1", status: "Downloading", current: 50, total: 100 });
+    onEvent({ id: "layer1", status: "Pull complete" });
+    const id = this.addImage(ref);
+    this.images.get(id)!.repoDigests = [`${ref.replace(/:[^:/]*$/, "")}@${digest}`];
   }
 
   async build(context: Readable, options: BuildOptions): Promise<string> {

@@ -17,7 +17,15 @@ describe("the iris example, captured end to end", () => {
     const [a, b] = shows;
     expect(a.status).toBe("succeeded");
     expect(a.params).toEqual({ epochs: 15, lr: 0.05, hidden: 16 });
-    expect(a.seed).toEqual({ value: 42, source: "given", preload: true });
+    expect(a.seed).toEqual({
+      value: 42,
+      source: "given",
+      preload: true,
+      preloads: [
+        { runtime: "node", applied: true },
+        { runtime: "python", applied: false },
+      ],
+    });
     expect(a.git).toMatchObject({ available: true, dirty: false, patch: null });
     expect(a.dependencies.lockfiles.map((l: { path: string }) => l.path)).toEqual(["package-lock.json"]);
     expect(a.dependencies.nodeModules).toMatchObject({ available: true, source: "node_modules/.package-lock.json" });

@@ -55,7 +55,7 @@ describe("packRun (in-memory Docker engine)", () => {
     const temps = new SeenSet();
     const deps: PackDeps = {
       docker,
-      progress: { step: (line) => steps.push(line), bytes: () => undefined },
+      progress: { step: (line) => steps.push(line), update: () => undefined },
       mlxVersion: "0.0.0-test",
       preloadPath: join(preload.path, "preload.cjs"),
       temps,
@@ -96,11 +96,13 @@ describe("packRun (in-memory Docker engine)", () => {
     const error: unknown = await packRun(options, deps).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EnvironmentError);
     expect((error as EnvironmentError).exitCode).toBe(3);
-    expect((error as EnvironmentError).message).toBe(`base image ${baseImage} is not in the Docker engine, and no registry is asked`);
+    expect((error as EnvironmentError).message).toBe(
+      `base image ${baseImage} is not in the Docker engine, and no registry gave it (docker pull ${baseImage} failed: connection refused)`,
+    );
     expect((error as EnvironmentError).hint).toBe(
       "Build it offline with: mlx base-image build (or docker pull it where a registry answers), or choose one with --base-image.",
     );
-    expect(docker.calls).toEqual(["ping"]);
+    expect(docker.calls).toEqual(["ping", "pull"]);
     expect(existsSync(options.output)).toBe(false);
   });
 
@@ -137,7 +139,7 @@ describe("packRun (in-memory Docker engine)", () => {
     expect(manifest.data).toEqual([{ path: "data/in.csv", sizeBytes: 8, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
     // The image itself was built with the vendored packages.
     expect([...docker.images.get(result.imageId)!.files.keys()]).toContain("app/node_modules/tiny/package.json");
-    expect(docker.calls).toEqual(["ping", "build", "save"]);
+    expect(docker.calls).toEqual(["ping", "build", "run", "save"]);
     expectNoLeftovers(temps);
   });
 
@@ -149,7 +151,7 @@ describe("packRun (in-memory Docker engine)", () => {
     expect(names).not.toContain("image.tar");
     const manifest = parse(execFileSync("tar", ["-xOf", result.path, "bundle.yaml"], { encoding: "utf8" }));
     expect(manifest.image).toMatchObject({ file: null, dependencies: "context" });
-    expect(docker.calls).toEqual(["ping", "build"]);
+    expect(docker.calls).toEqual(["ping", "build", "run"]);
     expectNoLeftovers(temps);
   });
 

@@ -94,7 +94,7 @@ describe("replay against an in-memory engine", () => {
       },
       {
         docker: packer,
-        progress: { step: () => undefined, bytes: () => undefined },
+        progress: { step: () => undefined, update: () => undefined },
         mlxVersion: "test",
         preloadPath: PRELOAD,
         temps: new Set(),

@@ -53,7 +53,7 @@ describe("pack: real repository shapes", () => {
     };
     const deps = {
       docker,
-      progress: { step: () => undefined, bytes: () => undefined },
+      progress: { step: () => undefined, update: () => undefined },
       mlxVersion: "0.0.0-test",
       preloadPath: join(preload.path, "preload.cjs"),
       temps: new Set<string>(),
