@@ -6,7 +6,7 @@
 // Node finds the tree's own by walking up from the copy, which lies inside the tree.
 import { constants } from "node:fs";
 import { copyFile, link, lstat, mkdir, readdir, readlink, rm, symlink } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { EnvironmentError, describeError } from "../errors.js";
 import { runProcess } from "../primitives/run-process.js";
 
@@ -45,16 +45,18 @@ export async function listTreeFiles(root: string, inGit: boolean): Promise<strin
  * the tree (deleted, not yet committed) is skipped, as git would leave it out.
  */
 export async function createTrialWorkdir(root: string, files: readonly string[], inputs: readonly string[], dest: string): Promise<void> {
+  // An input outside the tree is not linked anywhere: capture refuses it, naming it.
+  const linked = inputs.filter((i) => i !== "" && i !== ".." && !i.startsWith("../") && !isAbsolute(i));
+  const underInput = (file: string): boolean => linked.some((i) => file === i || file.startsWith(`${i}/`));
   try {
     await mkdir(dest, { recursive: true });
-    const made = new Set<string>();
-    const queue = [...files];
+    const tree: Tree = { root, dest, made: new Set<string>() };
+    const queue = files.filter((f) => !underInput(f));
     const worker = async (): Promise<void> => {
-      for (let file = queue.pop(); file !== undefined; file = queue.pop()) await copyEntry(join(root, file), join(dest, file), made);
+      for (let file = queue.pop(); file !== undefined; file = queue.pop()) await copyEntry(join(root, file), join(dest, file), tree);
     };
     await Promise.all(Array.from({ length: COPY_CONCURRENCY }, worker));
-    const listed = new Set(files);
-    for (const input of inputs) if (!listed.has(input)) await linkTree(join(root, input), join(dest, input), made);
+    for (const input of linked) await linkTree(join(root, input), join(dest, input), tree);
   } catch (error) {
     throw new EnvironmentError(
       `cannot make a trial's working copy at ${dest}: ${describeError(error)}`,
@@ -69,30 +71,49 @@ export async function removeTrialWorkdir(dest: string): Promise<void> {
   await rm(dest, { recursive: true, force: true }).catch(() => undefined);
 }
 
-async function ensureParent(path: string, made: Set<string>): Promise<void> {
+/** The tree being copied, the copy, and the folders already made in it. */
+interface Tree {
+  root: string;
+  dest: string;
+  made: Set<string>;
+}
+
+async function ensureParent(path: string, tree: Tree): Promise<void> {
   const parent = dirname(path);
-  if (made.has(parent)) return;
+  if (tree.made.has(parent)) return;
   await mkdir(parent, { recursive: true });
-  made.add(parent);
+  tree.made.add(parent);
 }
 
-async function copyEntry(from: string, to: string, made: Set<string>): Promise<void> {
+/**
+ * A link into the tree points at the same place in the copy (a trial never writes through it into the
+ * tree or another trial's copy); a link out of the tree points where the original pointed.
+ */
+async function copyLink(from: string, to: string, tree: Tree): Promise<void> {
+  const target = resolve(dirname(from), await readlink(from));
+  const inTree = relative(tree.root, target);
+  const inside = inTree === "" || (!inTree.startsWith(`..${sep}`) && inTree !== ".." && !isAbsolute(inTree));
+  await symlink(inside ? relative(dirname(to), join(tree.dest, inTree)) || "." : target, to);
+}
+
+async function copyEntry(from: string, to: string, tree: Tree): Promise<void> {
   const info = await lstat(from).catch(() => undefined);
   if (!info) return;
-  await ensureParent(to, made);
-  if (info.isSymbolicLink()) await symlink(await readlink(from), to);
+  await ensureParent(to, tree);
+  if (info.isSymbolicLink()) await copyLink(from, to, tree);
   else if (info.isFile()) await copyFile(from, to, constants.COPYFILE_FICLONE);
-  else if (info.isDirectory()) for (const name of await readdir(from)) await copyEntry(join(from, name), join(to, name), made);
+  else if (info.isDirectory())
+    for (const name of await readdir(from)) if (name !== ".git") await copyEntry(join(from, name), join(to, name), tree);
 }
 
-async function linkTree(from: string, to: string, made: Set<string>): Promise<void> {
+async function linkTree(from: string, to: string, tree: Tree): Promise<void> {
   const info = await lstat(from).catch(() => undefined);
   if (!info) return;
-  await ensureParent(to, made);
+  await ensureParent(to, tree);
   if (info.isDirectory()) {
-    for (const name of await readdir(from)) await linkTree(join(from, name), join(to, name), made);
+    for (const name of await readdir(from)) await linkTree(join(from, name), join(to, name), tree);
   } else if (info.isSymbolicLink()) {
-    await symlink(await readlink(from), to).catch(() => undefined);
+    await copyLink(from, to, tree).catch(() => undefined);
   } else if (info.isFile()) {
     await link(from, to).catch(async (error: unknown) => {
       if ((error as NodeJS.ErrnoException).code === "EEXIST") return;

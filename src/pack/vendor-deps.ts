@@ -49,6 +49,14 @@ export async function vendorVenv(root: string, run: RunManifest, image: PythonIm
   const python = run.python?.available ? run.python : null;
   if (!image?.venv || !python) return [];
   const venv = image.venv;
+  const repoInVenv = relative(venv, root);
+  if (!repoInVenv.startsWith("..") && !isAbsolute(repoInVenv)) {
+    // Vendoring the venv whole would carry the repository (its .git, its secrets) past the code snapshot's filters.
+    throw new BadInputError(
+      `the repository ${root} lies inside the venv ${venv}: vendoring the venv would ship the whole repository with it`,
+      "Make the venv a folder of its own (python3 -m venv .venv inside the repository, or outside it), reinstall, capture again; then pack.",
+    );
+  }
   const now = await readPythonDistributions(python.executable).catch((error: unknown) => {
     throw new BadInputError(
       `the venv's interpreter ${python.executable} cannot list its packages any more (${describeError(error)})`,
@@ -64,7 +72,8 @@ export async function vendorVenv(root: string, run: RunManifest, image: PythonIm
     );
   }
   const keepLink = (rel: string, target: string): boolean => INTERPRETER_LINK.test(rel) || linkStaysInside(rel, target);
-  const listed = await listTree(venv, "venv", keepLink);
+  // Never a repository's or mlx's own files, should a venv hold one.
+  const listed = (await listTree(venv, "venv", keepLink)).filter((e) => !e.name.split("/").some((s) => s === ".git" || s === ".mlx"));
   const cfg = await readFile(join(venv, "pyvenv.cfg"), "utf8");
   const rewritten = rewritePyvenvCfg(cfg, imagePythonDir(image), image.version);
   const entries: TarEntry[] = [

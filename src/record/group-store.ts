@@ -1,7 +1,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { BadInputError } from "../errors.js";
+import { BadInputError, describeError } from "../errors.js";
 import { parseYamlStrict } from "./parse-yaml.js";
 import { runsFolder } from "./run-folder.js";
 import { ambiguousRef, listIds, listRunIds, readRun, resolveId, resolveRunId } from "./run-store.js";
@@ -32,7 +32,7 @@ export async function writeGroup(folder: string, manifest: GroupManifest): Promi
 export async function readGroup(folder: string): Promise<GroupManifest> {
   const where = join(folder, GROUP_FILE);
   const text = await readFile(where, "utf8").catch((error: unknown) => {
-    throw new BadInputError(`cannot read ${where}: ${(error as Error).message}`, "Run `mlx ls` to see the groups that exist.", {
+    throw new BadInputError(`cannot read ${where}: ${describeError(error)}`, "Run `mlx ls` to see the groups that exist.", {
       cause: error,
     });
   });
@@ -49,6 +49,8 @@ export type RecordRef = { kind: "run"; id: string } | { kind: "group"; id: strin
  * and groups share is ambiguous (exit 2 listing them), never silently a group.
  */
 export async function resolveRecord(root: string, ref: string): Promise<RecordRef> {
+  // An empty prefix (an unset shell variable) would match every record.
+  if (ref.trim() === "") throw new BadInputError("an empty run or group id", "Give an id or a prefix of one (mlx ls), or latest.");
   if (ref === "latest") return resolveLatest(root);
   const groupIds = await listGroupIds(root);
   const runIds = await listRunIds(root);

@@ -1,7 +1,7 @@
 // JSON Schema of a Replay record (kind: Replay), written by `mlx replay` to its --out folder as replay.yaml.
 // types.ts derives ReplayReport and its row types from it.
 import * as Type from "@sinclair/typebox/type";
-import { API_VERSION, DRAFT_07, closed, metricValue, metricValueOrNull, ofTypes, stringEnum } from "./schema-parts.js";
+import { API_VERSION, DRAFT_07, closed, metricValue, metricValueOrNull, ofTypes, runId, stringEnum } from "./schema-parts.js";
 
 /** The original run's series, copied from the verified bundle into the replay folder: a report reads it without the bundle. */
 export const ORIGINAL_SERIES_FILE = "original-metrics.jsonl";
@@ -46,7 +46,7 @@ export const driftRowSchema = closed({ what: str, original: str, replay: str, sa
 /** One trial of a group bundle: its objective in the original and in the replay. */
 export const trialSummarySchema = closed({
   index: Type.Integer({ minimum: 0 }),
-  run: str,
+  run: runId,
   verdict,
   original: ofTypes(["number", "null"]),
   replay: ofTypes(["number", "null"]),
@@ -78,7 +78,7 @@ export const replaySchema = closed(
         { description: "SHA256SUMS.sig, when the bundle is signed (mlx pack --sign)." },
       ),
     ),
-    run: str,
+    run: runId,
     verdict,
     container: closed({
       exitCode: Type.Integer(),

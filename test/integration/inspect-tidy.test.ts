@@ -66,6 +66,10 @@ describe("mlx tag, mlx rm, and id prefixes", () => {
       expect(String(r.stderr)).toContain(`run ${group.trials[0]!.runId}`);
     }
     expect((await mlx("show", group.id)).exitCode).toBe(0); // an exact id is never ambiguous
+    const blank = await mlx("rm", "--yes", ""); // an unset shell variable matches nothing, not everything
+    expect(blank.exitCode).toBe(2);
+    expect(String(blank.stderr)).toContain("an empty run or group id");
+    expect((await mlx("show", group.id)).exitCode).toBe(0);
     expect(existsSync(join(repo.path, ".mlx", "groups", group.id))).toBe(true);
   });
 

@@ -68,6 +68,17 @@ describe("mlx capture of a Python run (Debian's python3)", () => {
     expect(run.python.imported).toBeUndefined();
   });
 
+  it("still records what the run imported when the user's own sitecustomize raises", async () => {
+    await using dir = await tempDir("mlx-py-raising-");
+    await mkdir(join(dir.path, "own"));
+    await writeFile(join(dir.path, "own", "sitecustomize.py"), "raise RuntimeError('broken site hook')\n");
+    const r = await runMlx(["capture", "--", PYTHON, "-c", "import numpy"], { cwd: dir.path, env: { PYTHONPATH: join(dir.path, "own") } });
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const [run] = await runs(dir.path);
+    if (!run?.python?.available) throw new Error(`no python facts: ${JSON.stringify(run?.python)}`);
+    expect(run.python.imported).toContain("numpy");
+  });
+
   it("a venv made offline: environment venv, its pip-installed package, and a fingerprint that notices an edited file", async () => {
     await using dir = await tempDir("mlx-py-venv-");
     const venv = join(dir.path, "venv");

@@ -200,6 +200,9 @@ def _record_imports():
 
 
 _install()
-_chain()
-# After the chained sitecustomize: what it loads (Ubuntu's apport hook) is not the run's.
-_record_imports()
+try:
+    _chain()
+finally:
+    # After the chained sitecustomize: what it loads (Ubuntu's apport hook) is not the run's. Registered even
+    # when the user's own sitecustomize raised, so that pack still learns what the run imported.
+    _record_imports()
