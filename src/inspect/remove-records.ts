@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, rename, rm, rmdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { BadInputError, EnvironmentError, describeError } from "../errors.js";
+import { processAlive } from "../primitives/process-alive.js";
 import { groupsFolder, readGroup, resolveRecord } from "../record/group-store.js";
 import { runsFolder } from "../record/run-folder.js";
 import { readRun } from "../record/run-store.js";
@@ -42,6 +43,16 @@ export async function planRemoval(root: string, refs: readonly string[]): Promis
       );
     }
     runs.add(id);
+  }
+  for (const id of runs) {
+    // A capture still running would write its record again into a folder that is gone.
+    const run = await readRun(join(runsFolder(root), id)).catch(() => null);
+    if (run?.status === "running" && processAlive(run.command.pid)) {
+      throw new BadInputError(
+        `run ${id} is still running (pid ${run.command.pid})${run.group ? `, as trial ${run.group.trial} of group ${run.group.id}` : ""}`,
+        "Let it finish or stop it (Ctrl-C in its terminal), then remove it.",
+      );
+    }
   }
   return { groups: [...groups].sort(), runs: [...runs].sort() };
 }

@@ -122,4 +122,22 @@ describe("mlx tag, mlx rm, and id prefixes", () => {
     expect(existsSync(runFolder(group.trials[1]!.runId))).toBe(false);
     expect(existsSync(join(repo.path, ".mlx", ".trash"))).toBe(false);
   });
+
+  it("refuses to remove a run that is still being captured, and removes it once it ended", async () => {
+    const before = new Set(readdirSync(join(repo.path, ".mlx", "runs")));
+    const running = runMlx(["capture", "--", "node", "-e", "setTimeout(() => {}, 4000)"], { cwd: repo.path });
+    let id: string | undefined;
+    for (let i = 0; i < 100 && !id; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      id = readdirSync(join(repo.path, ".mlx", "runs")).find((d) => !before.has(d) && existsSync(join(runFolder(d), "manifest.yaml")));
+    }
+    expect(id).toBeDefined();
+    const refused = await mlx("rm", "--yes", id!);
+    expect(refused.exitCode).toBe(2);
+    expect(String(refused.stderr)).toContain("is still running");
+    expect(existsSync(runFolder(id!))).toBe(true);
+    expect((await running).exitCode).toBe(0);
+    expect((await mlx("rm", "--yes", id!)).exitCode).toBe(0);
+    expect(existsSync(runFolder(id!))).toBe(false);
+  }, 30_000);
 });
