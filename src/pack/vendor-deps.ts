@@ -54,7 +54,8 @@ export async function vendorVenv(root: string, run: RunManifest, image: PythonIm
     // Vendoring the venv whole would carry the repository (its .git, its secrets) past the code snapshot's filters.
     throw new BadInputError(
       `the repository ${root} lies inside the venv ${venv}: vendoring the venv would ship the whole repository with it`,
-      "Make the venv a folder of its own (python3 -m venv .venv inside the repository, or outside it), reinstall, capture again; then pack.",
+      "Make the venv a folder of its own (python3 -m venv .venv inside the repository, or outside it), " +
+        "reinstall, capture again; then pack.",
     );
   }
   const now = await readPythonDistributions(python.executable).catch((error: unknown) => {
