@@ -45,7 +45,8 @@ describe("mlx diff", () => {
     first = (await captureIn(repo.path, ["node", "train.mjs", "0.1"], { param: ["lr=0.1"], seed: "1" })).manifest.id;
     // The second run: another param, an edited script, one package upgraded.
     writeFileSync(join(repo.path, "train.mjs"), TRAIN + "// tuned\n");
-    writeFileSync(join(repo.path, "package-lock.json"), LOCK("2.0.0"));
+    // A size that differs too: an edit of the same size within the second git last wrote its index can look clean to git.
+    writeFileSync(join(repo.path, "package-lock.json"), LOCK("2.0.10"));
     second = (await captureIn(repo.path, ["node", "train.mjs", "0.3"], { param: ["lr=0.3"], seed: "2" })).manifest.id;
     return () => repo[Symbol.asyncDispose]();
   });
@@ -62,7 +63,7 @@ describe("mlx diff", () => {
       ["dirty", "false", "true"],
       ["patch package-lock.json", "unchanged", "+1 -1"],
       ["patch train.mjs", "unchanged", "+1 -0"],
-      ["npm b", "1.0.0", "2.0.0"],
+      ["npm b", "1.0.0", "2.0.10"],
     ]);
     expect(d.metrics.find((m) => m.name === "accuracy")).toMatchObject({ original: 0.9, replay: 1.1, verdict: "diverged" });
     expect(d.series).toEqual([{ name: "loss", step: 2, original: 1 / 3.1, replay: 1 / 3.3 }]);
