@@ -6,7 +6,7 @@ import { Writable } from "node:stream";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readHostProcess } from "../../src/cli/host-process.js";
 import type { RunDiff } from "../../src/inspect/diff-runs.js";
-import { DEFAULT_TOLERANCE } from "../../src/metrics/compare-metrics.js";
+import { replayOptions } from "../helpers/replay-options.js";
 import { packRun } from "../../src/pack/pack-run.js";
 import { replayBundle } from "../../src/replay/replay-bundle.js";
 import { captureIn } from "../helpers/capture-in.js";
@@ -86,33 +86,15 @@ describe("mlx diff", () => {
     const packDeps = { docker: packer, progress: { step: () => undefined, update: () => undefined }, mlxVersion: "test" };
     await packRun({ ...packOptions, allowFailed: false, force: true }, { ...packDeps, preloadPath: PRELOAD, temps: new Set() });
     const replay = async (out: string, printed: string) =>
-      replayBundle(
-        {
-          bundle,
-          out: join(repo.path, out),
-          tolerance: DEFAULT_TOLERANCE,
-          metrics: [],
-          keep: false,
-          network: false,
-          gpus: null,
-          cpus: 1,
-          memoryBytes: 1024 ** 3,
-          build: false,
-          trials: "best",
-          concurrency: 1,
-          timeoutMs: null,
-          trust: null,
-        },
-        {
-          docker: new MemoryDocker(printing(printed)),
-          host: readHostProcess(),
-          echoStdout: sink(),
-          echoStderr: sink(),
-          step: () => undefined,
-          interrupted: new Promise(() => undefined),
-          mlxVersion: "test",
-        },
-      );
+      replayBundle(replayOptions(bundle, join(repo.path, out)), {
+        docker: new MemoryDocker(printing(printed)),
+        host: readHostProcess(),
+        echoStdout: sink(),
+        echoStderr: sink(),
+        step: () => undefined,
+        interrupted: new Promise(() => undefined),
+        mlxVersion: "test",
+      });
     const same = [0, 1, 2, 3].map((s) => `step=${s} loss=${s < 2 ? 1 / (s + 1) : 1 / (s + 1.1)}\n`).join("") + "accuracy=0.9\n";
     await replay("replay-same", same);
     const reproduced = await diff(first, "replay-same", "--json");

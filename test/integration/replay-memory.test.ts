@@ -6,10 +6,10 @@ import { Writable } from "node:stream";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { renderContainerConfig } from "../../src/docker/container-config.js";
-import { DEFAULT_TOLERANCE } from "../../src/metrics/compare-metrics.js";
 import { packRun } from "../../src/pack/pack-run.js";
 import type { RunManifest } from "../../src/record/types.js";
 import { replayBundle, type ReplayDeps, type ReplayOptions } from "../../src/replay/replay-bundle.js";
+import { replayOptions } from "../helpers/replay-options.js";
 import { makeRepo } from "../helpers/git-repo.js";
 import { MemoryDocker, type RunBehaviour } from "../helpers/memory-docker.js";
 import { runMlx, tempDir } from "../helpers/mlx.js";
@@ -26,22 +26,7 @@ function collector(): Writable & { text: () => string } {
 }
 
 function optionsFor(bundle: string, out: string): ReplayOptions {
-  return {
-    bundle,
-    out,
-    tolerance: DEFAULT_TOLERANCE,
-    metrics: [],
-    keep: false,
-    network: false,
-    gpus: null,
-    cpus: 1,
-    memoryBytes: 1024 ** 3,
-    build: false,
-    trials: "best",
-    concurrency: 1,
-    timeoutMs: null,
-    trust: null,
-  };
+  return replayOptions(bundle, out);
 }
 
 function depsFor(docker: MemoryDocker, interrupted: Promise<NodeJS.Signals> = new Promise(() => undefined)) {

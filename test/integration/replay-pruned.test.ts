@@ -8,10 +8,10 @@ import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ContainerIo, ContainerSpec } from "../../src/docker/docker-client.js";
 import { markPruned } from "../../src/group/mark-pruned.js";
-import { DEFAULT_TOLERANCE } from "../../src/metrics/compare-metrics.js";
 import { packRun } from "../../src/pack/pack-run.js";
 import type { RunManifest } from "../../src/record/types.js";
 import { replayBundle, type ReplayDeps, type ReplayOptions } from "../../src/replay/replay-bundle.js";
+import { replayOptions } from "../helpers/replay-options.js";
 import { prunedNote } from "../../src/replay/verdict-reasons.js";
 import { readHostProcess } from "../../src/cli/host-process.js";
 import { makeRepo } from "../helpers/git-repo.js";
@@ -30,22 +30,7 @@ const TRAIN = `${LOSSES.map((l, i) => `console.log("step=${i} loss=${l}");`).joi
 const sink = (): Writable => new Writable({ write: (_chunk, _e, done) => done() });
 
 function optionsFor(bundle: string, out: string): ReplayOptions {
-  return {
-    bundle,
-    out,
-    tolerance: DEFAULT_TOLERANCE,
-    metrics: [],
-    keep: false,
-    network: false,
-    gpus: null,
-    cpus: 1,
-    memoryBytes: 1024 ** 3,
-    build: false,
-    trials: "best",
-    concurrency: 1,
-    timeoutMs: 20_000,
-    trust: null,
-  };
+  return replayOptions(bundle, out, { timeoutMs: 20_000 });
 }
 
 function depsFor(docker: MemoryDocker): ReplayDeps {
