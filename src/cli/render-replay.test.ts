@@ -3,24 +3,10 @@ import { describe, expect, it } from "vitest";
 import { groupReasons, parseTrialReason, summarizeGroup } from "../replay/summarize-group.js";
 import type { GroupSummary, ReplayReport } from "../record/types.js";
 import { renderReplay, renderVerdict } from "./render-replay.js";
-import { groupManifest } from "../../test/helpers/records.js";
+import { groupManifest, replayReport } from "../../test/helpers/records.js";
 
-const report = (over: Partial<ReplayReport>): ReplayReport => ({
-  apiVersion: "mlx/v1",
-  kind: "Replay",
-  createdAt: "2026-11-23T15:07:52.000Z",
-  mlxVersion: "0.1.0",
-  bundle: { path: "/b.tar", imageId: "sha256:abc" },
-  run: "r1",
-  verdict: "reproduced",
-  container: { exitCode: 0, originalExitCode: 0, oomKilled: false, durationMs: 1 },
-  metrics: [{ name: "loss", original: 0.5, replay: 0.5, absDiff: 0, relDiff: 0, verdict: "same" }],
-  series: [],
-  outputs: [],
-  drift: [],
-  warnings: [],
-  ...over,
-});
+const report = (over: Partial<ReplayReport>): ReplayReport =>
+  replayReport({ metrics: [{ name: "loss", original: 0.5, replay: 0.5, absDiff: 0, relDiff: 0, verdict: "same" }], ...over });
 
 /** A group summary of `verdicts.length` trials, trial i with verdict verdicts[i]. */
 function summary(verdicts: ReadonlyArray<"reproduced" | "diverged">, stillBest: boolean | null = true): GroupSummary {

@@ -3,6 +3,7 @@ import { DEFAULT_TOLERANCE } from "../metrics/compare-metrics.js";
 import type { ReplayReport } from "../record/types.js";
 import { renderReplay } from "./render-replay.js";
 import { toleranceOf } from "./replay.js";
+import { replayReport } from "../../test/helpers/records.js";
 
 describe("toleranceOf", () => {
   it.each([
@@ -16,22 +17,7 @@ describe("toleranceOf", () => {
 });
 
 describe("renderReplay", () => {
-  const report = (over: Partial<ReplayReport>): ReplayReport => ({
-    apiVersion: "mlx/v1",
-    kind: "Replay",
-    createdAt: "2026-11-23T15:07:52.000Z",
-    mlxVersion: "0.1.0",
-    bundle: { path: "/b.tar", imageId: "sha256:abc" },
-    run: "r1",
-    verdict: "diverged",
-    container: { exitCode: 0, originalExitCode: 0, oomKilled: false, durationMs: 1 },
-    metrics: [],
-    series: [],
-    outputs: [],
-    drift: [],
-    warnings: [],
-    ...over,
-  });
+  const report = (over: Partial<ReplayReport>): ReplayReport => replayReport({ verdict: "diverged", ...over });
 
   it("states every reason on the verdict line, an output's too", () => {
     const text = renderReplay(report({ reasons: ["output model.json different", "series loss diverged at step 3"] }), "/out");

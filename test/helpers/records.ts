@@ -1,5 +1,5 @@
 // Complete, minimal records for unit tests: valid against the schemas, with what a test cares about overridden.
-import type { GroupManifest, RunManifest } from "../../src/record/types.js";
+import type { GroupManifest, ReplayReport, RunManifest } from "../../src/record/types.js";
 
 /** A run that succeeded, with `overrides`. */
 export function runManifest(overrides: Partial<RunManifest> = {}): RunManifest {
@@ -59,5 +59,25 @@ export function groupManifest(
       metric,
     })),
     best: best === null ? null : { index: best, runId: `run-${best}`, metric: metrics[best] ?? 0 },
+  };
+}
+
+/** A replay of run r1 that reproduced with nothing compared, with `overrides`. */
+export function replayReport(overrides: Partial<ReplayReport> = {}): ReplayReport {
+  return {
+    apiVersion: "mlx/v1",
+    kind: "Replay",
+    createdAt: "2026-11-23T15:07:52.000Z",
+    mlxVersion: "0.1.0",
+    bundle: { path: "/b.tar", imageId: "sha256:abc" },
+    run: "r1",
+    verdict: "reproduced",
+    container: { exitCode: 0, originalExitCode: 0, oomKilled: false, durationMs: 1 },
+    metrics: [],
+    series: [],
+    outputs: [],
+    drift: [],
+    warnings: [],
+    ...overrides,
   };
 }
