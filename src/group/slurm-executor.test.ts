@@ -5,21 +5,9 @@ import type { TrialJob } from "./executor.js";
 import { lostReason } from "./slurm-executor.js";
 import { captureArgv, renderBatchScript, sbatchArgs } from "./slurm-job-script.js";
 import type { SlurmSettings } from "./slurm-spec.js";
+import { rawCaptureOptions } from "../../test/helpers/capture-in.js";
 
-const raw = {
-  param: [],
-  tag: ["group:g1"],
-  input: ["data/it's here.csv"],
-  output: ["model"],
-  metricsFile: [],
-  env: [],
-  shell: false,
-  seedPreload: true,
-  stdoutMetrics: true,
-  maxUntrackedSize: "10MiB",
-  includeSecretFiles: false,
-  json: false,
-};
+const raw = rawCaptureOptions({ tag: ["group:g1"], input: ["data/it's here.csv"], output: ["model"] });
 const argv = ["node", "train.js", '--note=it\'s $HOME `x` "q"', "a b"];
 const job: TrialJob = {
   index: 3,
