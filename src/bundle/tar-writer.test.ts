@@ -1,7 +1,9 @@
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PassThrough } from "node:stream";
 import { list } from "tar";
 import { afterAll, describe, expect, it } from "vitest";
 import { MemberChangedError, type TarEntry, TarWriter } from "./tar-writer.js";
@@ -70,5 +72,76 @@ describe("TarWriter", () => {
     await expect(write("bad.tar", [bad])).rejects.toThrow(MemberChangedError);
     const short: TarEntry = { name: "data.bin", source: { kind: "file", path: data, sizeBytes: 1400 }, mode: 0o644 };
     await expect(write("short.tar", [short])).rejects.toThrow(/data\.bin changed/);
+  });
+});
+
+describe("TarWriter.addAll", () => {
+  const big = join(dir, "big.bin");
+  writeFileSync(big, Buffer.alloc(3 << 20, 7)); // over the one-read limit: streamed
+  const smalls = Array.from({ length: 40 }, (_, i) => {
+    const path = join(dir, `small-${String(i).padStart(2, "0")}.txt`);
+    writeFileSync(path, `file ${i}\n`.repeat(i * 50));
+    return { name: `s/${i}`, source: { kind: "file" as const, path, sizeBytes: `file ${i}\n`.length * i * 50 }, mode: 0o644 };
+  });
+  const many: TarEntry[] = [
+    ...entries,
+    { name: "big.bin", source: { kind: "file", path: big, sizeBytes: 3 << 20 }, mode: 0o644 },
+    ...smalls,
+  ];
+
+  async function collect(run: (writer: TarWriter) => Promise<unknown>): Promise<{ bytes: Buffer; result: unknown }> {
+    const out = new PassThrough();
+    const parts: Buffer[] = [];
+    out.on("data", (c: Buffer) => parts.push(c));
+    const result = await run(new TarWriter(out, 1_700_000_000));
+    return { bytes: Buffer.concat(parts), result };
+  }
+
+  it("writes the same bytes as add() one by one, reading small files ahead, and returns each member's sha256", async () => {
+    const one = await collect(async (w) => {
+      const shas: string[] = [];
+      for (const e of many) shas.push(await w.add(e));
+      return shas;
+    });
+    const all = await collect((w) => w.addAll(many));
+    expect(all.bytes.equals(one.bytes)).toBe(true);
+    expect(all.result).toEqual(one.result);
+    expect((all.result as string[])[5]).toBe(createHash("sha256").update(readFileSync(big)).digest("hex"));
+  });
+
+  it.each([
+    ["grew", 10, /more than 10 bytes/],
+    ["shrank", 99, /sha256 11 bytes, recorded 99 bytes/],
+  ])("stops on a small file that %s since it was listed, naming it", async (_, sizeBytes, message) => {
+    const path = join(dir, "eleven.txt");
+    writeFileSync(path, "eleven byte");
+    const changed: TarEntry = { name: "eleven.txt", source: { kind: "file", path, sizeBytes }, mode: 0o644 };
+    const error: unknown = await collect((w) => w.addAll([entries[0]!, changed])).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MemberChangedError);
+    expect((error as MemberChangedError).member).toBe("eleven.txt");
+    expect(String(error)).toMatch(message);
+  });
+
+  it("fails on a file that vanished in its turn, after the entries before it, even when read ahead", async () => {
+    const gone: TarEntry = { name: "gone.txt", source: { kind: "file", path: join(dir, "no-such-file"), sizeBytes: 3 }, mode: 0o644 };
+    const out = new PassThrough();
+    const parts: Buffer[] = [];
+    out.on("data", (c: Buffer) => parts.push(c));
+    const error: unknown = await new TarWriter(out, 0).addAll([...entries.slice(0, 2), gone]).catch((e: unknown) => e);
+    expect((error as NodeJS.ErrnoException).code).toBe("ENOENT");
+    expect(Buffer.concat(parts).toString("latin1")).toContain("bin/run.sh");
+  });
+});
+
+describe("TarWriter without member hashes (a build context)", () => {
+  it("returns no sha256, yet still refuses a file that differs from its recorded one", async () => {
+    const writer = new TarWriter(new PassThrough().resume(), 0, undefined, false);
+    expect(await writer.add(entries[0]!)).toBe("");
+    const bad: TarEntry = {
+      name: "data.bin",
+      source: { kind: "file", path: data, sizeBytes: 1500, expectSha256: "0".repeat(64) },
+      mode: 0o644,
+    };
+    await expect(writer.add(bad)).rejects.toThrow(MemberChangedError);
   });
 });

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
 import { PassThrough, type Readable, type Writable } from "node:stream";
 
 /** A member of an archive: bytes in memory, a file or stream of known size, a folder, or a symbolic link. */
@@ -29,6 +30,10 @@ export class MemberChangedError extends Error {
 
 const BLOCK = 512;
 const USTAR_MAX_SIZE = 8 ** 11 - 1; // 11 octal digits
+// Files below this size are read in one call: a read stream's set-up costs more than such a file's bytes.
+const SMALL_FILE_BYTES = 1 << 20;
+// How many entries addAll() reads ahead (small files only: at most this many MiB held).
+const READ_AHEAD = 16;
 
 /**
  * A deterministic ustar writer: every header has the same fixed mtime, uid/gid 0, empty user and
@@ -44,14 +49,43 @@ export class TarWriter {
     private readonly out: Writable,
     private readonly mtimeSeconds: number,
     private readonly onProgress: (bytes: number) => void = () => undefined,
+    /** false: add() returns "" and spends no time hashing (a file with expectSha256 is still checked). */
+    private readonly hashMembers = true,
   ) {}
 
   get bytesWritten(): number {
     return this.written;
   }
 
-  /** Writes one member and returns the sha256 of its content. */
-  async add(entry: TarEntry): Promise<string> {
+  /** Writes one member and returns the sha256 of its content ("" when the writer does not hash). */
+  add(entry: TarEntry): Promise<string> {
+    return this.addEntry(entry, null);
+  }
+
+  /**
+   * Writes every entry in order, as add() would, and returns their sha256s. Small files are read up to
+   * READ_AHEAD entries ahead, so that a tree of many small files (node_modules) does not wait on one
+   * open and read after another.
+   */
+  async addAll(entries: readonly TarEntry[]): Promise<string[]> {
+    const reads = new Map<number, Promise<Buffer>>();
+    let next = 0;
+    const shas: string[] = [];
+    for (const [i, entry] of entries.entries()) {
+      for (; next < entries.length && next <= i + READ_AHEAD; next++) {
+        const ahead = entries[next];
+        if (ahead?.source.kind !== "file" || ahead.source.sizeBytes >= SMALL_FILE_BYTES) continue;
+        const read = readSmallFile(ahead.name, ahead.source.path, ahead.source.sizeBytes);
+        read.catch(() => undefined); // awaited in its turn; an error must not surface before then
+        reads.set(next, read);
+      }
+      shas.push(await this.addEntry(entry, reads.get(i) ?? null));
+      reads.delete(i);
+    }
+    return shas;
+  }
+
+  private async addEntry(entry: TarEntry, read: Promise<Buffer> | null): Promise<string> {
     const { source } = entry;
     const size =
       source.kind === "data" ? source.data.byteLength : source.kind === "file" || source.kind === "stream" ? source.sizeBytes : 0;
@@ -60,10 +94,15 @@ export class TarWriter {
     await this.writeHeaders(entry.name, size, entry.mode & 0o111 || source.kind === "dir" ? 0o755 : 0o644, type, linkname);
     if (source.kind === "symlink") return createHash("sha256").update(source.target).digest("hex");
     if (source.kind === "dir") return createHash("sha256").digest("hex");
-    const hash = createHash("sha256");
+    // A file checked against its recorded sha256 is hashed whatever the writer was asked.
+    const hash = this.hashMembers || (source.kind === "file" && source.expectSha256) ? createHash("sha256") : null;
     if (source.kind === "data") {
-      hash.update(source.data);
+      hash?.update(source.data);
       await this.write(source.data);
+    } else if (source.kind === "file" && size < SMALL_FILE_BYTES) {
+      const data = await (read ?? readSmallFile(entry.name, source.path, size));
+      hash?.update(data);
+      await this.write(data);
     } else {
       let seen = 0;
       // 1 MiB reads: with the default 64 KiB, per-chunk overhead halved pack's throughput.
@@ -71,13 +110,13 @@ export class TarWriter {
       for await (const chunk of input as AsyncIterable<Buffer>) {
         seen += chunk.length;
         if (seen > size) throw new MemberChangedError(entry.name, `${size} bytes`, `more than ${size} bytes`);
-        hash.update(chunk);
+        hash?.update(chunk);
         await this.write(chunk);
       }
       if (seen !== size) throw new MemberChangedError(entry.name, `${size} bytes`, `${seen} bytes`);
     }
     await this.pad(size);
-    const digest = hash.digest("hex");
+    const digest = hash?.digest("hex") ?? "";
     if (source.kind === "file" && source.expectSha256 && source.expectSha256 !== digest) {
       throw new MemberChangedError(entry.name, source.expectSha256, digest);
     }
@@ -131,6 +170,27 @@ export class TarWriter {
   }
 }
 
+/** A file of `size` bytes (under SMALL_FILE_BYTES), read whole: one byte more is asked for, to see that it has not grown. */
+async function readSmallFile(name: string, path: string, size: number): Promise<Buffer> {
+  const handle = await open(path, "r");
+  try {
+    const data = Buffer.allocUnsafe(size + 1);
+    let seen = 0;
+    for (;;) {
+      const asked = data.length - seen;
+      const { bytesRead } = await handle.read(data, seen, asked, seen);
+      seen += bytesRead;
+      if (seen > size) throw new MemberChangedError(name, `${size} bytes`, `more than ${size} bytes`);
+      // A regular file reads short only at its end.
+      if (bytesRead < asked) break;
+    }
+    if (seen !== size) throw new MemberChangedError(name, `${size} bytes`, `${seen} bytes`);
+    return data.subarray(0, size);
+  } finally {
+    await handle.close();
+  }
+}
+
 /** "len key=value\n", where len counts the whole record, itself included. */
 function paxRecord(key: string, value: string): string {
   const rest = ` ${key}=${value}\n`;
@@ -179,9 +239,10 @@ export function sortEntries(entries: TarEntry[]): TarEntry[] {
 /** The entries as a tar stream, written as the reader (a Docker build, say) consumes it. */
 export function tarStreamOf(entries: readonly TarEntry[], mtimeSeconds: number): PassThrough {
   const stream = new PassThrough();
-  const writer = new TarWriter(stream, mtimeSeconds);
+  // A builder needs the bytes only: no member's sha256 is computed.
+  const writer = new TarWriter(stream, mtimeSeconds, undefined, false);
   void (async () => {
-    for (const entry of entries) await writer.add(entry);
+    await writer.addAll(entries);
     await writer.finish();
     stream.end();
   })().catch((error: unknown) => stream.destroy(error as Error));

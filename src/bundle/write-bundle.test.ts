@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -45,6 +45,22 @@ describe("writeBundle", () => {
     );
     expect(trackedTemps.size).toBe(0);
     expect(temps()).toEqual([]);
+  });
+
+  it("reports the sha256 of the whole archive for a bundle of many MiB, hashed beside the writing", async () => {
+    const big = join(dir, "big.bin");
+    writeFileSync(big, randomBytes(21 << 20));
+    const smalls: TarEntry[] = Array.from({ length: 30 }, (_, i) => {
+      const path = join(dir, `small-${i}.bin`);
+      writeFileSync(path, randomBytes(i * 1000));
+      return { name: `context/s${String(i).padStart(2, "0")}`, source: { kind: "file", path, sizeBytes: i * 1000 }, mode: 0o644 };
+    });
+    const bigEntry: TarEntry = { name: "image.tar", source: { kind: "file", path: big, sizeBytes: 21 << 20 }, mode: 0o644 };
+    const written = await write("big.tar", [...members.slice(0, 1), ...smalls, bigEntry]);
+    expect(written.sha256).toBe(sha256(readFileSync(written.path)));
+    expect(written.sizeBytes).toBe(readFileSync(written.path).length);
+    const sums = execFileSync("tar", ["-xOf", written.path, "SHA256SUMS"], { encoding: "utf8" });
+    expect(sums).toContain(`${sha256(readFileSync(big))}  image.tar`);
   });
 
   it("gives the same bytes for the same members", async () => {
