@@ -1,13 +1,13 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { CONTEXT_DIR, DATA_DIR, IMAGE_ARCHIVE } from "../bundle/layout.js";
+import { join } from "node:path";
+import type { ImageCompression } from "../bundle/compress-image.js";
+import { CONTEXT_DIR, DATA_DIR } from "../bundle/layout.js";
 import { MemberChangedError, tarStreamOf } from "../bundle/tar-writer.js";
 import { writeBundle } from "../bundle/write-bundle.js";
 import type { DockerClient } from "../docker/docker-client.js";
 import { BadInputError } from "../errors.js";
 import type { OnProgress } from "../primitives/progress-event.js";
-import { tempPathFor } from "../primitives/write-atomic.js";
 import { findRoot, runsFolder } from "../record/run-folder.js";
 import { readRun } from "../record/run-store.js";
 import { buildContext } from "./build-context.js";
@@ -19,6 +19,7 @@ import { checkRunIsPackable, checkSameCode, defaultBaseImage } from "./check-run
 import { listSubmodules } from "./code-snapshot.js";
 import { provideBaseImage, type PullListener } from "./provide-base-image.js";
 import { resolveTarget } from "./resolve-target.js";
+import { saveImage } from "./save-image.js";
 
 export interface PackOptions {
   readonly cwd: string;
@@ -29,6 +30,8 @@ export interface PackOptions {
   readonly includes: readonly string[];
   readonly allowFailed: boolean;
   readonly force: boolean;
+  /** How image.tar stores the image's layers (absent: gzip, what `mlx pack` does unless told otherwise). */
+  readonly compress?: ImageCompression;
   /** --sign: signs SHA256SUMS (an SSH signature); written into the bundle as SHA256SUMS.sig. */
   readonly sign?: (sums: Buffer) => Promise<Buffer>;
 }
@@ -121,13 +124,7 @@ export async function packRun(options: PackOptions, deps: PackDeps): Promise<Pac
     // ... and its interpreter must start in the image, run as replay will run it: exit 2, no bundle, when not.
     const lockfiles = (run.dependencies?.lockfiles ?? []).map((l) => l.path);
     const runtime = await checkInterpreterStarts(deps.docker, entry, { imageId, baseImage, cwd, lockfiles });
-    if (!options.noImage) {
-      imageFile = tempPathFor(join(dirname(options.output), IMAGE_ARCHIVE));
-      deps.temps.add(imageFile);
-      deps.progress.update({ step: "saving image", done: 0 });
-      await deps.docker.save(imageId, imageFile, (n) => deps.progress.update({ step: "saving image", done: n }));
-      deps.progress.update({ step: "saving image", done: (await stat(imageFile)).size, end: true });
-    }
+    if (!options.noImage) imageFile = await saveImage(imageId, options.output, options.compress ?? "gzip", deps, warnings);
 
     // Dependencies are stored once: inside image.tar when there is one, else in context/.
     const bundled = imageFile ? context.entries.filter((e) => !context.vendored.has(e)) : context.entries;
