@@ -1,13 +1,11 @@
 import { createHash } from "node:crypto";
-import { PassThrough, type Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { createReadStream } from "node:fs";
 import { Parser, type ReadEntry } from "tar";
 import { posix } from "node:path";
 import { BadInputError, describeError } from "../errors.js";
-import { TarWriter } from "./tar-writer.js";
 
-const SMALL = 4 * 1024 * 1024;
+/** Members up to this size are kept in memory by one pass (manifest.json, configs); larger ones only counted. */
+export const SMALL_MEMBER_BYTES = 4 * 1024 * 1024;
+const SMALL = SMALL_MEMBER_BYTES;
 
 interface SavedManifest {
   Config?: unknown;
@@ -133,52 +131,4 @@ export function checkImageArchive(archive: ImageArchiveFiles, expectedId: string
     throw new BadInputError("image.tar's index.json names images: loading it could tag them in your engine", NEW_BUNDLE);
   const tags = images[0]!.RepoTags;
   return { repoTags: Array.isArray(tags) ? tags.filter((t): t is string => typeof t === "string") : [] };
-}
-
-/**
- * The archive re-emitted for `docker load` with its tags removed: manifest.json gets RepoTags null
- * and the legacy `repositories` file is dropped, so loading can never take over a tag the reviewer
- * already has (Engine 20.10 silently moves the tag to the loaded image). The image is then run by id.
- */
-export function untaggedImageStream(file: string): Readable {
-  const out = new PassThrough();
-  const writer = new TarWriter(out, 0);
-  let chain = Promise.resolve();
-  const parser = new Parser({
-    strict: true,
-    onReadEntry: (entry: ReadEntry) => {
-      const name = entry.path;
-      const size = entry.size ?? 0;
-      const key = normalizeArchiveName(name);
-      if (key === "repositories") return entry.resume();
-      if (key === "manifest.json") {
-        const chunks: Buffer[] = [];
-        entry.on("data", (c: Buffer) => chunks.push(c));
-        entry.on("end", () => {
-          const images = JSON.parse(Buffer.concat(chunks).toString("utf8")) as SavedManifest[];
-          const data = Buffer.from(JSON.stringify(images.map((i) => ({ ...i, RepoTags: null }))));
-          chain = chain.then(() => writer.add({ name, source: { kind: "data", data }, mode: 0o644 }).then(() => undefined));
-        });
-        return;
-      }
-      // Each entry's bytes must be written before the parser moves on: pause it until they are.
-      entry.pause();
-      const source =
-        entry.type === "Directory"
-          ? { kind: "dir" as const }
-          : entry.type === "SymbolicLink"
-            ? { kind: "symlink" as const, target: entry.linkpath ?? "" }
-            : { kind: "stream" as const, stream: entry as unknown as Readable, sizeBytes: size };
-      chain = chain.then(async () => {
-        await writer.add({ name, source, mode: entry.mode ?? 0o644 });
-        if (source.kind !== "stream") entry.resume();
-      });
-    },
-  });
-  void pipeline(createReadStream(file), parser)
-    .then(() => chain)
-    .then(() => writer.finish())
-    .then(() => out.end())
-    .catch((error: unknown) => out.destroy(error instanceof Error ? error : new Error(describeError(error))));
-  return out;
 }

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import { createReadStream, createWriteStream, mkdirSync } from "node:fs";
 import { lstat, mkdir, mkdtemp, open, readFile, readdir, rm, stat } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
+import { Transform, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Parser, type ReadEntry } from "tar";
 import { BadInputError, describeError, MlxError } from "../errors.js";
@@ -27,6 +28,23 @@ export interface OpenBundle {
   imageFiles: ImageArchiveFiles;
   /** SHA256SUMS.sig (the only member SHA256SUMS does not list), or null when the bundle is unsigned. */
   signature: Buffer | null;
+  /** False when image.tar went to an `image` sink instead of the folder. */
+  imageExtracted: boolean;
+}
+
+/**
+ * Where image.tar's bytes go instead of the extract folder: asked once, when image.tar starts and
+ * bundle.yaml (which pack writes first) was read and valid before it. The stream gets every byte in
+ * order (hashed on the way as any member) and is ended after the last; it is destroyed when the
+ * pass fails. Null: image.tar is extracted like any member. Nothing it was given is verified until
+ * openBundle resolves: the sink must not use the bytes before then.
+ */
+export type ImageSink = (manifest: BundleManifest) => Promise<Writable | null>;
+
+export interface OpenOptions {
+  signal?: AbortSignal;
+  progress?: OnProgress;
+  image?: ImageSink;
 }
 
 /**
@@ -38,7 +56,8 @@ export interface OpenBundle {
  * `parent` cannot be written), and the extract folder removed. When `signal` aborts, the pass stops
  * at once and rejects with its reason, the folder removed too.
  */
-export async function openBundle(path: string, parent: string, signal?: AbortSignal, progress?: OnProgress): Promise<OpenBundle> {
+export async function openBundle(path: string, parent: string, options: OpenOptions = {}): Promise<OpenBundle> {
+  const { signal, progress } = options;
   await checkPlainTar(path);
   signal?.throwIfAborted();
   // Verifying is the read of the whole archive: its bytes so far, of the file's size, are the progress.
@@ -49,7 +68,7 @@ export async function openBundle(path: string, parent: string, signal?: AbortSig
     throw writeFailure(error, parent) ?? error;
   });
   try {
-    const { names, folders, hashes, imageFiles } = await extractChecked(path, folder, signal, onBytes);
+    const { names, folders, hashes, imageFiles, imageExtracted } = await extractChecked(path, folder, signal, onBytes, options.image);
     signal?.throwIfAborted();
     const sums = await verifySums(folder, names, hashes);
     checkFolders(folders, sums);
@@ -65,7 +84,7 @@ export async function openBundle(path: string, parent: string, signal?: AbortSig
       );
     const signature = names.includes(SUMS_SIGNATURE) ? await readFile(join(folder, SUMS_SIGNATURE)) : null;
     progress?.({ step: "verifying bundle", done: total, total, end: true });
-    return { folder, manifest, runs, sums, imageFiles, signature };
+    return { folder, manifest, runs, sums, imageFiles, signature, imageExtracted };
   } catch (error) {
     await rm(folder, { recursive: true, force: true });
     throw writeFailure(error, parent) ?? error;
@@ -75,22 +94,25 @@ export async function openBundle(path: string, parent: string, signal?: AbortSig
 /**
  * One pass over the archive: each entry is checked (safe name, files and folders only, no setuid,
  * unique up to Unicode form and case, caps), then written by us (O_EXCL, 0644/0755, never a link)
- * while it is hashed. The first problem (or `signal`) stops the pass and every write still open;
- * the caller removes the folder.
+ * while it is hashed; image.tar goes to `sink` when it takes it. The first problem (or `signal`)
+ * stops the pass and every write still open (the sink's too); the caller removes the folder.
  */
 async function extractChecked(
   path: string,
   folder: string,
   signal: AbortSignal | undefined,
   onBytes?: (bytes: number) => void,
-): Promise<{ names: string[]; folders: string[]; hashes: Map<string, string>; imageFiles: ImageArchiveFiles }> {
+  sink?: ImageSink,
+): Promise<{ names: string[]; folders: string[]; hashes: Map<string, string>; imageFiles: ImageArchiveFiles; imageExtracted: boolean }> {
   const image = smallFilesCollector(); // image.tar's manifest and config, without a second read
   const names: string[] = [];
   const folders: string[] = [];
   const hashes = new Map<string, string>();
   const seen = new Map<string, string>();
   const writes: Array<Promise<void>> = [];
-  const outs: WriteStream[] = [];
+  const outs: Writable[] = [];
+  let early: BundleManifest | undefined; // bundle.yaml, when it came first and was valid: what the sink is told
+  let imageExtracted = true;
   let total = 0;
   let problem: unknown;
   let parsing = true; // a parser that has ended or failed is not aborted again (its error would go unheard)
@@ -98,10 +120,16 @@ async function extractChecked(
   const fail = (error: unknown): void => {
     problem ??= error;
     if (parsing) parser.abort(error instanceof Error ? error : new Error(String(error)));
+    // Past the end of the input, a write may still wait on its reader (the image sink's engine): stop them all.
+    else for (const out of outs) out.destroy();
   };
   const stop = (message: string): void => fail(new BadInputError(message, "Do not use this bundle; ask its author for a new one."));
   const onAbort = (): void => fail(signal?.reason);
   signal?.addEventListener("abort", onAbort, { once: true });
+  // An entry that waits (for the image sink) holds back the ones after it beyond the end of the input.
+  const emittedAll = new Promise<void>((resolve) => {
+    for (const event of ["end", "abort", "error", "close"]) parser.once(event, () => resolve());
+  });
   parser.on("entry", (entry: ReadEntry) => {
     const name = entry.path;
     if (problem !== undefined) return entry.resume();
@@ -136,25 +164,57 @@ async function extractChecked(
     } catch (error) {
       return fail(error); // a full or read-only disk
     }
-    const hash = createHash("sha256");
-    const out = createWriteStream(target, { flags: "wx", mode: (entry.mode ?? 0) & 0o111 ? 0o755 : 0o644, highWaterMark: 1 << 20 });
-    outs.push(out);
-    // A write still in flight when the stream is destroyed fails late (ERR_STREAM_DESTROYED), after
-    // the pipeline let go of the stream: that error has nowhere to go but here.
-    out.on("error", () => undefined);
-    entry.on("data", (chunk: Buffer) => {
-      hash.update(chunk);
-      if (name === IMAGE_ARCHIVE) image.parser.write(chunk);
-    });
-    if (name === IMAGE_ARCHIVE) entry.on("end", () => image.parser.end());
-    // A failed write (ENOSPC) stops the pass at once; it never becomes an unhandled rejection.
-    writes.push(pipeline(entry as unknown as NodeJS.ReadableStream, out).then(() => void hashes.set(name, hash.digest("hex")), fail));
+    const toFile = (): Writable =>
+      createWriteStream(target, { flags: "wx", mode: (entry.mode ?? 0) & 0o111 ? 0o755 : 0o644, highWaterMark: 1 << 20 });
+    const consume = (out: Writable): Promise<void> => {
+      outs.push(out);
+      // A write still in flight when the stream is destroyed fails late (ERR_STREAM_DESTROYED), after
+      // the pipeline let go of the stream: that error has nowhere to go but here.
+      out.on("error", () => undefined);
+      if (problem !== undefined) return Promise.resolve(void out.destroy());
+      const hash = createHash("sha256");
+      // Hashed in the pipe, not by a data listener: an entry that waited holds bytes that a listener
+      // added before (or after) the pipe would take alone.
+      const tap = new Transform({
+        highWaterMark: 1 << 20,
+        transform(chunk: Buffer, _encoding, done) {
+          hash.update(chunk);
+          if (name === IMAGE_ARCHIVE) image.parser.write(chunk);
+          done(null, chunk);
+        },
+        flush(done) {
+          if (name === IMAGE_ARCHIVE) image.parser.end();
+          done();
+        },
+      });
+      // A failed write (ENOSPC) stops the pass at once; it never becomes an unhandled rejection.
+      return pipeline(entry as unknown as NodeJS.ReadableStream, tap, out).then(() => void hashes.set(name, hash.digest("hex")), fail);
+    };
+    if (name === BUNDLE_MANIFEST) {
+      const chunks: Buffer[] = [];
+      entry.on("data", (chunk: Buffer) => chunks.push(chunk));
+      // The parser moves to the next member only after this one ended: bundle.yaml is read before image.tar starts.
+      entry.on("end", () => (early = earlyManifest(Buffer.concat(chunks).toString("utf8"))));
+    }
+    if (name === IMAGE_ARCHIVE && sink && early?.image.file === IMAGE_ARCHIVE) {
+      // The entry holds its bytes (and the parser waits) until the sink has answered.
+      const manifest = early;
+      writes.push(
+        sink(manifest).then((out) => {
+          if (out) imageExtracted = false;
+          return consume(out ?? toFile());
+        }, fail),
+      );
+      return;
+    }
+    writes.push(consume(toFile()));
   });
   try {
     const archive = createReadStream(path, { highWaterMark: 1 << 20 });
     let read = 0;
     if (onBytes) archive.on("data", (chunk: Buffer | string) => onBytes((read += chunk.length)));
     await pipeline(archive, parser).finally(() => (parsing = false));
+    await emittedAll;
     await Promise.all(writes);
     if (problem !== undefined) throw problem;
   } catch (error) {
@@ -174,7 +234,16 @@ async function extractChecked(
     signal?.removeEventListener("abort", onAbort);
   }
   if (names.length === 0) throw new BadInputError(`bundle ${path} is empty`, "Give a bundle made by mlx pack.");
-  return { names, folders, hashes, imageFiles: image.files };
+  return { names, folders, hashes, imageFiles: image.files, imageExtracted };
+}
+
+/** bundle.yaml read as it streams by, for the image sink; undefined when it is not valid (the full check says why). */
+function earlyManifest(text: string): BundleManifest | undefined {
+  try {
+    return validateBundle(parseYamlStrict(text, BUNDLE_MANIFEST), BUNDLE_MANIFEST);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Refuses what is not a plain tar before the parser sees it (node-tar would gunzip a compression bomb unasked). */

@@ -19,8 +19,11 @@ export interface DockerClient {
   pull(ref: string, onEvent: (event: PullEvent) => void): Promise<void>;
   build(context: Readable, options: BuildOptions): Promise<string>;
   save(imageId: string, file: string, onBytes: (bytes: number) => void): Promise<void>;
-  /** Loads a docker-save stream; errors reported inside the stream become BadInputError with Docker's words. */
-  load(archive: Readable, onBytes?: (bytes: number) => void): Promise<void>;
+  /**
+   * Loads a docker-save stream; errors reported inside the stream become BadInputError with Docker's words.
+   * `onLoaded` is told each image id the engine says it loaded ("Loaded image ID: sha256:...").
+   */
+  load(archive: Readable, onBytes?: (bytes: number) => void, onLoaded?: (imageId: string) => void): Promise<void>;
   removeImage(imageId: string): Promise<void>;
   /** Runs a container to its end with the given spec, streaming its output; removes it unless `keep`. */
   run(spec: ContainerSpec, io: ContainerIo): Promise<ContainerResult>;
@@ -213,7 +216,7 @@ export class DockerodeClient implements DockerClient {
     }
   }
 
-  async load(archive: Readable, onBytes?: (bytes: number) => void): Promise<void> {
+  async load(archive: Readable, onBytes?: (bytes: number) => void, onLoaded?: (imageId: string) => void): Promise<void> {
     const signal = this.signal;
     signal?.throwIfAborted();
     const source = onBytes ? countBytes(archive, onBytes) : archive;
@@ -230,13 +233,13 @@ export class DockerodeClient implements DockerClient {
     };
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      await this.unlessAborted(() => this.loadArchive(source, upload.signal));
+      await this.unlessAborted(() => this.loadArchive(source, upload.signal, onLoaded));
     } finally {
       signal?.removeEventListener("abort", onAbort);
     }
   }
 
-  private async loadArchive(archive: Readable, abortSignal: AbortSignal): Promise<void> {
+  private async loadArchive(archive: Readable, abortSignal: AbortSignal, onLoaded?: (imageId: string) => void): Promise<void> {
     let stream: NodeJS.ReadableStream;
     try {
       stream = await this.docker.loadImage(archive as unknown as NodeJS.ReadableStream, { quiet: true, abortSignal });
@@ -250,7 +253,10 @@ export class DockerodeClient implements DockerClient {
     }
     await this.followOrFail(
       stream,
-      () => undefined,
+      (event) => {
+        const loaded = /Loaded image ID: (sha256:[0-9a-f]{64})/.exec(event.stream ?? "");
+        if (loaded) onLoaded?.(loaded[1]!);
+      },
       (message) => new BadInputError(`image.tar could not be loaded: ${message}`, "The bundle's image is corrupt; ask for a new bundle."),
     );
   }

@@ -1,9 +1,11 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { checkBundleDockerfile } from "../bundle/dockerfile.js";
 import { claimImage, type ImageClaim } from "../bundle/image-claim.js";
-import { checkImageArchive, untaggedImageStream } from "../bundle/image-archive.js";
+import { checkImageArchive } from "../bundle/image-archive.js";
+import { untagStream } from "../bundle/untag-stream.js";
 import { CONTEXT_DIR } from "../bundle/layout.js";
 import { listTree } from "../bundle/list-tree.js";
 import type { OpenBundle } from "../bundle/read-bundle.js";
@@ -12,6 +14,7 @@ import type { DockerClient } from "../docker/docker-client.js";
 import { BadInputError, EnvironmentError } from "../errors.js";
 import { linkStaysInside } from "../primitives/paths.js";
 import type { OnProgress } from "../primitives/progress-event.js";
+import { stillPresent, type StreamLoad } from "./stream-load.js";
 
 export interface ProvideImageDeps {
   docker: DockerClient;
@@ -26,7 +29,9 @@ export interface ProvideImageDeps {
  * `loaded` is told the id of an image this call put into the engine, for the caller to remove. With
  * `claimed`, the image is shared with concurrent replays of the same bundle: the caller gets a claim
  * and releases it instead (the last replay out removes what mlx loaded), and `loaded` is not called.
- * An image refused after loading is removed before the error is thrown.
+ * An image refused after loading is removed before the error is thrown. With `stream`, image.tar
+ * went to the engine (or nowhere, the engine having the image) while the bundle was verified: the
+ * load is finished here, under the claim, instead of read from the folder.
  */
 export async function provideImage(
   opened: OpenBundle,
@@ -34,6 +39,7 @@ export async function provideImage(
   deps: ProvideImageDeps,
   loaded: (id: string) => void,
   claimed?: (claim: ImageClaim) => void,
+  stream?: StreamLoad,
 ): Promise<string> {
   const { manifest } = opened;
   const provide = async (id: string, make: () => Promise<string>): Promise<string> => {
@@ -52,6 +58,9 @@ export async function provideImage(
   };
   if (manifest.image.file && !build) {
     const { repoTags } = checkImageArchive(opened.imageFiles, manifest.image.id);
+    const mode = opened.imageExtracted ? "none" : stream?.mode();
+    if (mode === "streaming") return provide(manifest.image.id, () => stream!.finish(opened));
+    if (mode === "present") return provide(manifest.image.id, () => stillPresent(deps.docker, manifest.image.id));
     return provide(manifest.image.id, () => loadChecked(opened, repoTags, deps));
   }
   if (manifest.image.dependencies === "image") {
@@ -96,7 +105,7 @@ async function loadChecked(opened: OpenBundle, repoTags: readonly string[], deps
   const step = "loading image";
   try {
     progress?.({ step, done: 0, total });
-    const archive = tagged ? untaggedImageStream(file) : createReadStream(file, { highWaterMark: 1 << 20 });
+    const archive = tagged ? untaggedFile(file) : createReadStream(file, { highWaterMark: 1 << 20 });
     await deps.docker.load(archive, progress && ((done) => progress({ step, done, total })));
     progress?.({ step, done: total, total, end: true });
     if ((await deps.docker.imageId(id)) === null)
@@ -107,6 +116,16 @@ async function loadChecked(opened: OpenBundle, repoTags: readonly string[], deps
     throw error;
   }
   return "loaded";
+}
+
+/** An image.tar file re-emitted without the tags it carries (it was checked already: its end goes out at once). */
+function untaggedFile(file: string): Readable {
+  const untag = untagStream();
+  untag.release();
+  createReadStream(file, { highWaterMark: 1 << 20 })
+    .on("error", (error) => untag.input.destroy(error))
+    .pipe(untag.input);
+  return untag.output;
 }
 
 /** The bundle's context/ as a build context: its files, and its links only when they stay inside it. */

@@ -15,6 +15,7 @@ import { readGroup } from "../record/group-store.js";
 import { REPLAY_RECORD } from "../record/replay-store.js";
 import { validateReplay } from "../record/validate.js";
 import { provideImage } from "./provide-image.js";
+import { streamLoad } from "./stream-load.js";
 import type { ImageClaim } from "../bundle/image-claim.js";
 import { checkBundleSignature, signatureWarning } from "../bundle/signature.js";
 import type { ReplayReport } from "../record/types.js";
@@ -77,8 +78,21 @@ async function replayInto(options: ReplayOptions, deps: ReplayDeps): Promise<Rep
   const { signal } = deps;
   const engine = await deps.docker.ping(); // exit 3 before any work when there is no engine
   signal?.throwIfAborted();
+  // This host's facts do not depend on the bundle: probed while it is verified (a probe never rejects).
+  const probed = Promise.all([
+    probe("system", PROBE_TIMEOUT_MS, probeSystem),
+    probe("gpu", PROBE_TIMEOUT_MS, () => probeGpus(PROBE_TIMEOUT_MS, deps.host.env["PATH"])),
+  ]);
   deps.step(`verifying ${options.bundle}`);
-  const opened = await openBundle(options.bundle, options.out, signal, deps.progress);
+  // image.tar streams into the engine while it is verified; the load completes only once all is verified.
+  // With --trust, no byte goes to the engine before the signature is checked: it is extracted instead.
+  const stream = options.build || options.trust !== null ? undefined : streamLoad(deps);
+  const opened = await openBundle(options.bundle, options.out, { signal, progress: deps.progress, image: stream?.sink }).catch(
+    async (error: unknown) => {
+      await stream?.abort();
+      throw error;
+    },
+  );
   let loadedImage: string | null = null;
   let claim: ImageClaim | null = null;
   try {
@@ -94,13 +108,10 @@ async function replayInto(options: ReplayOptions, deps: ReplayDeps): Promise<Rep
       deps,
       (id) => (loadedImage = id),
       (c) => (claim = c),
+      stream,
     );
-    const host = {
-      system: await probe("system", PROBE_TIMEOUT_MS, probeSystem),
-      gpus: await probe("gpu", PROBE_TIMEOUT_MS, () => probeGpus(PROBE_TIMEOUT_MS, deps.host.env["PATH"])),
-      docker: engine.version,
-      imageId,
-    };
+    const [system, hostGpus] = await probed;
+    const host = { system, gpus: hostGpus, docker: engine.version, imageId };
     signal?.throwIfAborted(); // nothing runs after an interrupt
     const { network, cpus, memoryBytes, gpus, keep, timeoutMs } = options;
     const context: ReplayContext = {
@@ -131,6 +142,7 @@ async function replayInto(options: ReplayOptions, deps: ReplayDeps): Promise<Rep
     await writeFileAtomic(join(options.out, REPLAY_RECORD), stringify(report, { lineWidth: 0 }));
     return report;
   } finally {
+    await stream?.abort(); // a load never finished (a check failed, Ctrl-C) leaves nothing
     if (!options.keep) {
       await rm(opened.folder, { recursive: true, force: true });
       // Shared with concurrent replays of this bundle: the last one out removes what mlx loaded.

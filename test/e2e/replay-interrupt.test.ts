@@ -61,7 +61,7 @@ describe.skipIf(!ready)("mlx replay interrupted by Ctrl-C (real Docker engine, a
     const r = await interruptAt(/^verifying /m, out, ["SIGINT"]);
     expect(r.exitCode, r.stderr).toBe(130);
     expect(r.elapsedMs).toBeLessThan(10_000);
-    expect(r.stderr).not.toMatch(/^loading /m);
+    // image.tar may have begun streaming into the engine (it loads during verify): nothing of it may remain.
     expect(r.stderr).not.toMatch(/^running /m);
     expect(leftovers(out, runId, imageId)).toEqual({ out: [], containers: "", image: false });
   }, 120_000);
