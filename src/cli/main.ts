@@ -1,73 +1,32 @@
-import { Command, CommanderError } from "commander";
-import { MlxError } from "../errors.js";
-import { sanitizeLine } from "../primitives/sanitize-text.js";
-import { MLX_VERSION } from "./version.js";
-import { registerBaseImage } from "./base-image.js";
-import { registerCapture } from "./capture.js";
-import { registerDiff } from "./diff.js";
-import { registerLs } from "./ls.js";
-import { registerPack } from "./pack.js";
-import { registerReplay } from "./replay.js";
-import { registerRm } from "./rm.js";
-import { registerReport } from "./report.js";
-import { registerShow } from "./show.js";
-import { registerTag } from "./tag.js";
+import { type Register, runProgram } from "./program.js";
 
-/** What a command hands back: its exit code. Only this file turns errors into codes. */
-export type CommandAction = () => Promise<number>;
+export type { CommandAction } from "./program.js";
 
-function buildProgram(setAction: (action: CommandAction) => void): Command {
-  const program = new Command("mlx")
-    .description("Make a machine-learning run reproducible by someone else.")
-    .version(MLX_VERSION, "-V, --version")
-    .exitOverride()
-    .showHelpAfterError("(run with --help for usage)")
-    .addHelpText(
-      "after",
-      "\nExit codes: 0 ok; 1 replay diverged; 2 bad input; 3 environment; 70 a bug in mlx.\n" +
-        "`mlx capture` returns the command's own exit code once the command has started.",
-    );
-  registerCapture(program, setAction);
-  registerLs(program, setAction);
-  registerShow(program, setAction);
-  registerPack(program, setAction);
-  registerReplay(program, setAction);
-  registerReport(program, setAction);
-  registerBaseImage(program, setAction);
-  registerDiff(program, setAction);
-  registerTag(program, setAction);
-  registerRm(program, setAction);
-  return program;
+/**
+ * Each verb's module, loaded only when needed: `mlx capture` parses and links the capture verb alone,
+ * not pack's and replay's renderers (start-up is most of what a short capture costs). Help order.
+ */
+const VERBS: Record<string, () => Promise<Register>> = {
+  capture: async () => (await import("./capture.js")).registerCapture,
+  ls: async () => (await import("./ls.js")).registerLs,
+  show: async () => (await import("./show.js")).registerShow,
+  pack: async () => (await import("./pack.js")).registerPack,
+  replay: async () => (await import("./replay.js")).registerReplay,
+  report: async () => (await import("./report.js")).registerReport,
+  "base-image": async () => (await import("./base-image.js")).registerBaseImage,
+  diff: async () => (await import("./diff.js")).registerDiff,
+  tag: async () => (await import("./tag.js")).registerTag,
+  rm: async () => (await import("./rm.js")).registerRm,
+};
+
+/** The verbs to register for argv: the one it names first, none for the version alone, else every verb (help, a typo). */
+export function verbsFor(argv: readonly string[]): string[] {
+  const first = argv[0];
+  if (first !== undefined && Object.hasOwn(VERBS, first)) return [first];
+  return argv.length === 1 && (first === "-V" || first === "--version") ? [] : Object.keys(VERBS);
 }
 
 /** Parses argv, runs one command, maps errors to exit codes (DESIGN.md): 2 bad input, 3 environment, 70 bug. */
-export async function main(argv: string[]): Promise<number> {
-  let action: CommandAction | undefined;
-  const program = buildProgram((a) => (action = a));
-  try {
-    await program.parseAsync(argv, { from: "user" });
-    if (!action) {
-      program.outputHelp();
-      return 2;
-    }
-    return await action();
-  } catch (error) {
-    return exitCodeFor(error);
-  }
-}
-
-function exitCodeFor(error: unknown): number {
-  if (error instanceof CommanderError) {
-    // --help and --version end here too, successfully; commander already printed its message.
-    return error.exitCode === 0 ? 0 : 2;
-  }
-  if (error instanceof MlxError) {
-    // Messages may quote a bundle (member names, Docker's words): never let them drive the terminal.
-    process.stderr.write(`mlx: ${sanitizeLine(error.message)}\n${error.hint ? `  ${sanitizeLine(error.hint)}\n` : ""}`);
-    return error.exitCode;
-  }
-  process.stderr.write(
-    `mlx: internal error (a bug in mlx, please report it with this output)\n${error instanceof Error ? error.stack : String(error)}\n`,
-  );
-  return 70;
+export function main(argv: string[]): Promise<number> {
+  return runProgram(argv, () => Promise.all(verbsFor(argv).map((verb) => VERBS[verb]!())));
 }
