@@ -1,13 +1,12 @@
 import type { Command } from "commander";
-import { BadInputError, describeError } from "../errors.js";
+import { BadInputError } from "../errors.js";
 import type { RunFilter, RawRunFilter } from "../inspect/run-filter.js";
-import type { RunRow } from "../inspect/run-row.js";
+import type { RunRow } from "../record/run-row.js";
+import type { GroupSummary } from "../record/group-summary.js";
 import { findRoot, runsFolder } from "../record/run-folder.js";
-import type { GroupManifest } from "../record/types.js";
 import { collect } from "./collect.js";
 import type { CommandAction } from "./main.js";
 import { formatDuration, formatMetric, renderTable } from "./render-table.js";
-import { processAlive } from "../primitives/process-alive.js";
 
 interface RawLsOptions extends RawRunFilter {
   json: boolean;
@@ -45,18 +44,26 @@ async function runLs(opts: RawLsOptions): Promise<number> {
   if (opts.json && opts.csv) throw new BadInputError("--json and --csv cannot be used together", "Pick one output format.");
   const { normalizeRunFilter, filterRuns } = await import("../inspect/run-filter.js"); // loaded only when used
   const { parseColumns } = await import("../inspect/run-columns.js");
-  const groupStore = await import("../record/group-store.js");
-  const groupId = opts.group === undefined ? null : await groupStore.resolveGroupId(root, opts.group);
+  const { listIds, resolveId } = await import("../record/record-ids.js");
+  const { groupsFolder, readGroupSummaries } = await import("../record/group-summary.js");
+  const groupId = opts.group === undefined ? null : await resolveId(groupsFolder(root), opts.group, "group");
   const filter = normalizeRunFilter(opts, groupId);
   const columns = opts.columns === undefined ? null : parseColumns(opts.columns, ["metrics"]);
-  const groups = await readGroups(root);
-  const objectives = new Map(groups.flatMap((g) => (g.manifest ? [[g.id, g.manifest.spec.metric.name] as const] : [])));
-  const { listRunIds } = await import("../record/run-store.js");
-  // Unfiltered and in the default order, only the newest `limit` records need reading.
-  const all = await listRunIds(root);
-  const ids = isPlain(filter, opts) ? all.slice(0, filter.limit) : all;
-  const rows = filterRuns(await Promise.all(ids.map((id) => readRow(root, id, objectives))), filter);
-  const shownGroups = isPlain(filter, opts) ? groups.slice(0, filter.limit) : groupId ? groups.filter((g) => g.id === groupId) : [];
+  const plain = isPlain(filter, opts);
+  const { openRunIndex } = await import("../record/run-index.js");
+  // The rows come from the run index; the folder list says which runs exist. Unfiltered and in the
+  // default order, only the newest `limit` rows are decoded. The rows shown are checked against their
+  // manifests (a record edited since its index line is read again), then filtered once more.
+  const index = await openRunIndex(root);
+  const candidates = filterRuns(await index.rows(plain ? index.ids.slice(0, filter.limit) : index.ids), filter);
+  const checked = filterRuns(await index.fresh(candidates), filter);
+  const allGroups = await listIds(groupsFolder(root));
+  const groupSet = new Set(allGroups);
+  const shownIds = plain ? allGroups.slice(0, filter.limit) : groupId ? [groupId] : [];
+  const trialOf = [...new Set(checked.flatMap((r) => (r.group ? [r.group.id] : [])))].filter((id) => groupSet.has(id));
+  const summaries = await readGroupSummaries(root, [...new Set([...shownIds, ...trialOf])], allGroups);
+  const objectives = new Map(summaries.map((g) => [g.id, g.objective]));
+  const rows = checked.map((r) => (r.group ? { ...r, group: { ...r.group, objective: objectives.get(r.group.id) ?? null } } : r));
   if (opts.csv) {
     const { exportColumns, columnText } = await import("../inspect/run-columns.js");
     const { renderCsv } = await import("../inspect/render-csv.js");
@@ -69,12 +76,14 @@ async function runLs(opts: RawLsOptions): Promise<number> {
     );
     return 0;
   }
-  const groupSummaries = shownGroups.map(summarizeGroup);
+  const groupSummaries = summaries.filter((g) => shownIds.includes(g.id)).map(renderGroupSummary);
   if (opts.json) {
     process.stdout.write(JSON.stringify(groupSummaries.length > 0 ? { runs: rows, groups: groupSummaries } : rows, null, 2) + "\n");
   } else if (rows.length === 0 && groupSummaries.length === 0) {
     process.stderr.write(
-      all.length === 0 ? `no runs under ${runsFolder(root)}; capture one with: mlx capture -- <command>\n` : `no run matches the filters\n`,
+      index.ids.length === 0
+        ? `no runs under ${runsFolder(root)}; capture one with: mlx capture -- <command>\n`
+        : `no run matches the filters\n`,
     );
   } else {
     process.stdout.write(await renderRuns(rows, columns));
@@ -128,59 +137,15 @@ async function renderRuns(rows: readonly RunRow[], columns: readonly string[] | 
   );
 }
 
-interface GroupEntry {
-  id: string;
-  manifest: GroupManifest | null;
-  problem?: string;
-}
-
-async function readGroups(root: string): Promise<GroupEntry[]> {
-  const { groupsFolder, listGroupIds, readGroup } = await import("../record/group-store.js");
-  return Promise.all(
-    (await listGroupIds(root)).map(async (id): Promise<GroupEntry> => {
-      try {
-        return { id, manifest: await readGroup(`${groupsFolder(root)}/${id}`) };
-      } catch (error) {
-        return { id, manifest: null, problem: describeError(error) };
-      }
-    }),
-  );
-}
-
 /** Search groups beside the runs: id, name, when, status, trials done, best metric. */
-function summarizeGroup({ id, manifest: g, problem }: GroupEntry) {
-  if (!g) return { id, name: "", createdAt: "", status: "invalid", trials: "", best: problem ?? "" };
-  const done = g.trials.filter((t) => t.status !== "pending" && t.status !== "running").length;
+function renderGroupSummary(g: GroupSummary) {
+  if (g.name === null) return { id: g.id, name: "", createdAt: "", status: "invalid", trials: "", best: g.problem ?? "" };
   return {
-    id,
+    id: g.id,
     name: g.name,
     createdAt: g.createdAt,
     status: g.status,
-    trials: `${done}/${g.trials.length}`,
-    best: g.best ? `${g.spec.metric.name}=${formatMetric(g.best.metric)} (trial ${g.best.index})` : "",
+    trials: `${g.done}/${g.total}`,
+    best: g.best ? `${g.objective}=${formatMetric(g.best.metric)} (trial ${g.best.index})` : "",
   };
-}
-
-async function readRow(root: string, id: string, objectives: ReadonlyMap<string, string>): Promise<RunRow> {
-  const { readRun } = await import("../record/run-store.js");
-  const { runRowOf } = await import("../inspect/run-row.js");
-  try {
-    const m = await readRun(`${runsFolder(root)}/${id}`);
-    const status = m.status === "running" && !processAlive(m.command.pid) ? "abandoned" : m.status;
-    return runRowOf(m, status, m.group ? (objectives.get(m.group.id) ?? null) : null);
-  } catch (error) {
-    return {
-      id,
-      name: null,
-      createdAt: null,
-      status: "invalid",
-      exitCode: null,
-      durationMs: null,
-      tags: [],
-      params: {},
-      metrics: {},
-      group: null,
-      problem: describeError(error),
-    };
-  }
 }

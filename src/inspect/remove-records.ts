@@ -5,6 +5,7 @@ import { BadInputError, EnvironmentError, describeError } from "../errors.js";
 import { processAlive } from "../primitives/process-alive.js";
 import { groupsFolder, readGroup, resolveRecord } from "../record/group-store.js";
 import { runsFolder } from "../record/run-folder.js";
+import { compactRunIndex } from "../record/run-index.js";
 import { readRun } from "../record/run-store.js";
 
 /** What `mlx rm` will delete: groups with every trial they still have, and runs. */
@@ -89,6 +90,8 @@ export async function removeRecords(root: string, plan: RemovalPlan): Promise<vo
   }
   await rm(bin, { recursive: true, force: true });
   await rmdir(trashFolder(root)).catch(() => undefined); // another removal may be using it
+  // The run index drops the removed runs' lines (readers ignore them already: their folders are gone).
+  await compactRunIndex(root).catch(() => undefined);
 }
 
 const exists = (path: string): Promise<boolean> =>
