@@ -38,6 +38,8 @@ export interface CaptureDeps {
    * copied into each trial's record folder.
    */
   sharedProbes?: (folder: string, probeHere: () => Promise<Probes>) => Promise<Probes>;
+  /** Called once the command has ended, while its record is still being finished (a search starts its next trial then). */
+  onCommandEnd?: () => void;
 }
 
 export interface CaptureResult {
@@ -123,6 +125,7 @@ export async function captureRun(given: CaptureOptions, deps: CaptureDeps): Prom
   const firstWrite = writeRun(folder, started).catch((error: unknown) => void recordErrors.push(describeError(error)));
 
   const result = await child.result;
+  deps.onCommandEnd?.();
   stdoutSink?.end();
   await firstWrite;
   // What the run imported, noted by the Python preload at exit: only then is the list complete.

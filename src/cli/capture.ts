@@ -217,6 +217,7 @@ async function runSearch(command: string[], raw: CaptureCliOptions, data: unknow
     stdout: raw.json ? process.stderr : process.stdout,
     stderr: process.stderr,
     stopped: () => stopped,
+    pid: process.pid,
   }).finally(() => interrupts.off(stop));
   if (raw.json) process.stdout.write(JSON.stringify({ ...result.manifest, record: result.folder }, null, 2) + "\n");
   else process.stderr.write(renderGroup(result.manifest, relative(cwd, result.folder) || "."));

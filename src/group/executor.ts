@@ -37,6 +37,8 @@ export interface TrialOutcome {
 
 export interface RunningTrial {
   readonly outcome: Promise<TrialOutcome>;
+  /** Resolves when the command has ended, before the outcome (its record) is ready; absent: the outcome says it. */
+  readonly exited?: Promise<void>;
   /** Ends the trial early: SIGTERM, then a kill after the grace period (on Slurm through `scancel --signal`). */
   stop(reason: "pruned" | "interrupted"): void;
 }

@@ -37,12 +37,15 @@ export function localExecutor(deps: LocalExecutorDeps): TrialExecutor {
         },
       };
       const prefix = `[${job.options.group?.trial ?? job.index}] `;
+      let ended: () => void = () => undefined;
+      const exited = new Promise<void>((resolve) => (ended = resolve));
       const outcome: Promise<TrialOutcome> = captureRun(job.options, {
         ...deps,
         interrupts,
         echoStdout: prefixLines(prefix, deps.stdout),
         echoStderr: prefixLines(prefix, deps.stderr),
         interactive: false,
+        onCommandEnd: () => ended(),
       })
         // A capture refused before its command started (bad input) rejects: the search stops with that error.
         .then((result): TrialOutcome => ({
@@ -62,7 +65,7 @@ export function localExecutor(deps: LocalExecutorDeps): TrialExecutor {
       };
       const entry = { stop, outcome };
       running.add(entry);
-      return { outcome, stop };
+      return { outcome, stop, exited };
     },
     async cancelAll() {
       const left = [...running];

@@ -1,10 +1,12 @@
 import type { Writable } from "node:stream";
 import type { CaptureOptions } from "../capture/capture-options.js";
 import { rmdir, stat } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join, relative, resolve, sep } from "node:path";
 import type { CaptureDeps } from "../capture/capture-run.js";
 import { BadInputError } from "../errors.js";
 import { createGroupFolder, writeGroup } from "../record/group-store.js";
+import { openGroupJournal, removeGroupJournal } from "../record/group-journal.js";
 import { findRoot, newRunId, runsFolder } from "../record/run-folder.js";
 import type { GroupManifest, GroupTrial } from "../record/types.js";
 import type { GroupSpec } from "./group-spec.js";
@@ -34,6 +36,8 @@ export interface GroupDeps extends Omit<CaptureDeps, "echoStdout" | "echoStderr"
   probeGpus?: () => Promise<{ devices: number[]; reason: string }>;
   /** How often running trials' series are read for the pruner (default 200 ms). */
   pruneCheckMs?: number;
+  /** The process running the search, recorded so that a reader can tell a search killed from one still running. */
+  pid?: number;
 }
 
 export interface GroupResult {
@@ -71,7 +75,9 @@ export function trialArgv(spec: GroupSpec, params: Readonly<Record<string, unkno
  * chosen in advance, through the executor. Trial i is sampled from the finished trials with index
  * <= i - concurrency only, so the search is reproducible from its seed whatever order trials finish in.
  * A failed trial is recorded and the search goes on (unless failFast); a trial its executor lost is run
- * again up to max_retries; a pruned one is stopped. The Group record is rewritten after every trial.
+ * again up to max_retries; a pruned one is stopped. The Group record is written whole at the start and
+ * the end; in between, each trial's changes are appended to its journal (one line each, whatever the
+ * number of trials), so a search killed halfway can still be read.
  */
 export async function runGroup(spec: GroupSpec, base: CaptureOptions, failFast: boolean, deps: GroupDeps): Promise<GroupResult> {
   trialArgv(spec, { ...spec.params, ...randomParams(spec.space, spec.seed, 0) }); // templates checked before anything runs
@@ -119,9 +125,24 @@ export async function runGroup(spec: GroupSpec, base: CaptureOptions, failFast: 
     trials,
     best: null,
     warnings: [],
+    ...(deps.pid ? { pid: deps.pid, host: hostname() } : {}),
   };
-  let writing = writeGroup(folder, manifest);
-  const save = (): Promise<void> => (writing = writing.then(() => writeGroup(folder, manifest)));
+  await writeGroup(folder, manifest);
+  const journal = await openGroupJournal(folder);
+  let journaledWarnings = 0;
+  /** One journal line: the trial as it stands, the best, and what else changed in the group with it. */
+  const note = (trial: GroupTrial, nodes: readonly string[] = []): Promise<void> => {
+    const warnings = manifest.warnings.slice(journaledWarnings);
+    journaledWarnings = manifest.warnings.length;
+    return journal.append({ trial, best: manifest.best, ...(warnings.length ? { warnings } : {}), ...(nodes.length ? { nodes } : {}) });
+  };
+  /** The record whole again, once the search has ended: the journal is then folded in and goes. */
+  const finish = async (): Promise<void> => {
+    await journal.close();
+    await writeGroup(folder, manifest);
+    await removeGroupJournal(folder);
+  };
+  let best: GroupTrial | null = null; // kept as trials finish rather than searched for each time
   const pruning = startPruneWatch(spec.pruner, spec.metric.name, spec.metric.direction, deps.pruneCheckMs ?? 200);
   // Ctrl-C: every handler sees the signal first (local trials get it directly), then the executor cancels what is left.
   const onInterrupt = (signal: NodeJS.Signals): void => {
@@ -129,12 +150,17 @@ export async function runGroup(spec: GroupSpec, base: CaptureOptions, failFast: 
   };
   deps.interrupts.on(onInterrupt);
   const finished: Array<Promise<void>> = [];
-  const active = new Set<Promise<void>>();
+  const active = new Set<Promise<void>>(); // trials whose command runs
+  const recording = new Set<Promise<void>>(); // trials not yet recorded, their command running or ended
   let halted = false;
   let refused = false; // an executor refused a trial: the search is ending, lost trials are not tried again
 
-  /** One trial, attempt after attempt while its executor loses it and retries are left. */
-  const runTrial = async (trial: GroupTrial): Promise<void> => {
+  /**
+   * One trial, attempt after attempt while its executor loses it and retries are left. `freeSlot` is
+   * called as soon as its command has ended, so that the next trial's command starts while this one's
+   * record is still being written (not under fail_fast, which waits for the outcome, nor with GPUs).
+   */
+  const runTrial = async (trial: GroupTrial, freeSlot: () => void): Promise<void> => {
     const i = trial.index;
     for (let attempt = 0; ; attempt++) {
       const runId = newRunId(deps.now());
@@ -168,6 +194,8 @@ export async function runGroup(spec: GroupSpec, base: CaptureOptions, failFast: 
         });
         trial.runId = runId;
         pruning.watch(i, join(runsFolder(root), runId), () => running.stop("pruned"));
+        void note(trial).catch(() => undefined); // a journal that cannot be written fails the trial's last line
+        if (!failFast && !gpus) void running.exited?.then(freeSlot);
         outcome = await running.outcome;
       } finally {
         pruned = pruning.unwatch(i);
@@ -176,23 +204,29 @@ export async function runGroup(spec: GroupSpec, base: CaptureOptions, failFast: 
       }
       const placement = recordedPlacement(outcome.placement);
       trial.placement = placement;
-      for (const node of outcome.placement.nodes ?? []) (manifest.nodes ??= {})[node] = [...(manifest.nodes?.[node] ?? []), i];
+      const nodes = outcome.placement.nodes ?? [];
+      for (const node of nodes) ((manifest.nodes ??= {})[node] ??= []).push(i);
       if (outcome.lost) {
         const lost = { attempt, runId: outcome.manifest?.id ?? null, reason: outcome.lost.reason, placement };
         trial.lost = [...(trial.lost ?? []), lost];
         const retry = outcome.lost.retryable && attempt < spec.maxRetries && !deps.stopped() && !refused;
         deps.stderr.write(`[${i}] lost by the ${executor.name} executor: ${outcome.lost.reason}${retry ? "; retrying" : ""}\n`);
         if (retry) {
-          await save();
+          await note(trial, nodes);
           continue;
         }
       }
-      await recordOutcome(trial, outcome, pruned);
+      await recordOutcome(trial, outcome, pruned, nodes);
       return;
     }
   };
 
-  const recordOutcome = async (trial: GroupTrial, outcome: TrialOutcome, pruned: PrunedAt | undefined): Promise<void> => {
+  const recordOutcome = async (
+    trial: GroupTrial,
+    outcome: TrialOutcome,
+    pruned: PrunedAt | undefined,
+    nodes: readonly string[],
+  ): Promise<void> => {
     const i = trial.index;
     const run = outcome.manifest;
     trial.runId = run?.id ?? null;
@@ -213,25 +247,37 @@ export async function runGroup(spec: GroupSpec, base: CaptureOptions, failFast: 
     }
     if (outcome.recordError) manifest.warnings.push(`trial ${i}'s record was not written: ${outcome.recordError}`);
     if (trial.status !== "succeeded" && trial.status !== "pruned" && failFast) halted = true;
-    manifest.best = bestOf(trials, spec);
-    await save();
+    if (trial.status === "succeeded" && trial.runId) {
+      const pair = best ? [best, trial].sort((a, b) => a.index - b.index) : [trial]; // a tie goes to the lower index
+      best = bestBy(pair, (t) => t.metric, spec.metric.direction) ?? best;
+    }
+    manifest.best = best ? { index: best.index, runId: best.runId!, metric: best.metric as number } : null;
+    await note(trial, nodes);
   };
 
   try {
     for (let i = 0; i < spec.numTrials && !halted && !deps.stopped(); i++) {
-      while (active.size >= concurrency) await Promise.race(active);
+      // At most `concurrency` commands, and as many trials again whose records are still being finished.
+      while (active.size >= concurrency || recording.size >= 2 * concurrency) await Promise.race([...active, ...recording]);
       if (halted || deps.stopped()) break;
       const visible = i - concurrency + 1; // trials 0 .. i - concurrency
       if (spec.sampler === "tpe" && visible > 0) await Promise.all(finished.slice(0, visible));
-      const params = sample(spec, i, observations(spec, trials.slice(0, Math.max(0, visible))));
+      // Only TPE looks at earlier results: the other samplers need not gather them for every trial.
+      const observed = spec.sampler === "tpe" ? observations(spec, trials.slice(0, Math.max(0, visible))) : [];
+      const params = sample(spec, i, observed);
       const trial = trials[i]!;
       trial.params = { ...spec.params, ...params };
       trial.status = "running";
       deps.stderr.write(`[${i}] trial ${i + 1}/${spec.numTrials}: ${JSON.stringify(params)}\n`);
-      const run = runTrial(trial);
+      let freeSlot: () => void = () => undefined;
+      const commandEnded = new Promise<void>((resolve) => (freeSlot = resolve));
+      const run = runTrial(trial, freeSlot);
       finished[i] = run;
-      active.add(run);
-      void run.finally(() => active.delete(run)).catch(() => undefined);
+      const slot = Promise.race([commandEnded, run]); // rejects with the trial, so a refused trial still ends the search
+      active.add(slot);
+      recording.add(run);
+      void slot.finally(() => active.delete(slot)).catch(() => undefined);
+      void run.finally(() => recording.delete(run)).catch(() => undefined);
     }
     await Promise.all(finished);
   } catch (error) {
@@ -246,7 +292,7 @@ export async function runGroup(spec: GroupSpec, base: CaptureOptions, failFast: 
     }
     manifest.status = deps.stopped() ? "interrupted" : "failed";
     manifest.best = bestOf(trials, spec);
-    await save().catch(() => undefined); // the executor's error is the one to report
+    await finish().catch(() => undefined); // the executor's error is the one to report
     throw error;
   } finally {
     deps.interrupts.off(onInterrupt);
@@ -257,7 +303,7 @@ export async function runGroup(spec: GroupSpec, base: CaptureOptions, failFast: 
   const anySucceeded = trials.some((t) => t.status === "succeeded");
   manifest.status = interrupted ? "interrupted" : anySucceeded ? "succeeded" : "failed";
   manifest.best = bestOf(trials, spec);
-  await save();
+  await finish();
   return { folder, manifest, exitCode: interrupted ? 130 : anySucceeded ? 0 : 1 };
 }
 

@@ -83,6 +83,9 @@ export const groupSchema = closed(
     warnings: Type.Array(Type.String()),
     /** Which node ran which trials (by index), for a search spread over hosts. */
     nodes: opt(dict(Type.Array(nonNegInt))),
+    /** The process running the search and its host: a search whose process is gone reads as interrupted. */
+    pid: opt(Type.Integer({ minimum: 1 })),
+    host: opt(Type.String()),
   },
   { $schema: DRAFT_07, $id: "https://mlx.dev/schema/group.schema.json", title: "mlx Group record" },
 );
