@@ -6,7 +6,7 @@ import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { runManifest } from "../../test/helpers/records.js";
+import { bundleManifest, runManifest } from "../../test/helpers/records.js";
 import { BadInputError } from "../errors.js";
 import type { BundleManifest } from "../record/types.js";
 import { openBundle } from "./read-bundle.js";
@@ -18,17 +18,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const run = runManifest();
 const record = Buffer.from(stringify(run));
 const image = Buffer.alloc(3 * 1024 * 1024 + 17, 7); // more than one chunk
-const bundleYaml: BundleManifest = {
-  apiVersion: "mlx/v1",
-  kind: "Bundle",
-  created: run.createdAt,
-  mlxVersion: "0.1.0",
-  runs: [run.id],
-  image: { id: `sha256:${"c".repeat(64)}`, file: "image.tar", baseImage: "node:20-bookworm-slim", dependencies: "none" },
-  command: { argv: ["node", "train.js"], workdir: "/app" },
-  data: [],
-  links: [],
-};
+const bundleYaml = bundleManifest(run, { file: "image.tar" });
 const sha = (data: Buffer): string => createHash("sha256").update(data).digest("hex");
 const listed: Array<[string, Buffer]> = [
   ["bundle.yaml", Buffer.from(stringify(bundleYaml))],

@@ -5,9 +5,8 @@ import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { runManifest } from "../../test/helpers/records.js";
+import { bundleManifest, runManifest } from "../../test/helpers/records.js";
 import { BadInputError } from "../errors.js";
-import type { BundleManifest } from "../record/types.js";
 import { checkBundleDockerfile, dockerfilePlanOf, renderDockerfile } from "./dockerfile.js";
 import { openBundle } from "./read-bundle.js";
 import { type TarEntry, tarStreamOf } from "./tar-writer.js";
@@ -17,17 +16,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const run = runManifest();
 const record = Buffer.from(stringify(run));
-const bundleYaml: BundleManifest = {
-  apiVersion: "mlx/v1",
-  kind: "Bundle",
-  created: run.createdAt,
-  mlxVersion: "0.1.0",
-  runs: [run.id],
-  image: { id: `sha256:${"c".repeat(64)}`, file: null, baseImage: "node:20-bookworm-slim", dependencies: "none" },
-  command: { argv: ["node", "train.js"], workdir: "/app" },
-  data: [],
-  links: [],
-};
+const bundleYaml = bundleManifest(run);
 const sha = (data: Buffer): string => createHash("sha256").update(data).digest("hex");
 const dockerfile = Buffer.from(renderDockerfile(dockerfilePlanOf(bundleYaml, run, sha(record))));
 const listed: Array<[string, Buffer]> = [

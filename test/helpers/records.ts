@@ -1,5 +1,5 @@
 // Complete, minimal records for unit tests: valid against the schemas, with what a test cares about overridden.
-import type { GroupManifest, ReplayReport, RunManifest } from "../../src/record/types.js";
+import type { BundleManifest, GroupManifest, ReplayReport, RunManifest } from "../../src/record/types.js";
 
 /** A run that succeeded, with `overrides`. */
 export function runManifest(overrides: Partial<RunManifest> = {}): RunManifest {
@@ -79,5 +79,20 @@ export function replayReport(overrides: Partial<ReplayReport> = {}): ReplayRepor
     drift: [],
     warnings: [],
     ...overrides,
+  };
+}
+
+/** The bundle.yaml of a bundle holding `run`, with no image file unless `image` says so. */
+export function bundleManifest(run: RunManifest, image: Partial<BundleManifest["image"]> = {}): BundleManifest {
+  return {
+    apiVersion: "mlx/v1",
+    kind: "Bundle",
+    created: run.createdAt,
+    mlxVersion: "0.1.0",
+    runs: [run.id],
+    image: { id: `sha256:${"c".repeat(64)}`, file: null, baseImage: "node:20-bookworm-slim", dependencies: "none", ...image },
+    command: { argv: ["node", "train.js"], workdir: "/app" },
+    data: [],
+    links: [],
   };
 }

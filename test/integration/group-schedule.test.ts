@@ -1,11 +1,11 @@
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { normalizeCaptureOptions } from "../../src/capture/capture-options.js";
 import type { TrialExecutor, TrialOutcome } from "../../src/group/executor.js";
 import { normalizeGroupSpec } from "../../src/group/group-spec.js";
-import { type GroupDeps, runGroup } from "../../src/group/run-group.js";
+import { runGroup } from "../../src/group/run-group.js";
 import { rawCaptureOptions } from "../helpers/capture-in.js";
 import { makeRepo } from "../helpers/git-repo.js";
+import { groupDeps } from "../helpers/group-deps.js";
 
 /** An executor whose commands end at once and whose records are finished only when the test says so. */
 function slowRecords(): { executor: TrialExecutor; started: number[]; finish: (index: number) => void } {
@@ -24,21 +24,6 @@ function slowRecords(): { executor: TrialExecutor; started: number[]; finish: (i
   return { executor, started, finish };
 }
 
-function deps(executor: TrialExecutor): GroupDeps {
-  return {
-    stdout: new PassThrough().resume(),
-    stderr: new PassThrough().resume(),
-    log: () => undefined,
-    now: () => new Date(),
-    host: { env: { PATH: process.env["PATH"] ?? "" }, execPath: process.execPath, nodeVersion: process.versions.node },
-    interrupts: { on: () => undefined, off: () => undefined },
-    mlxVersion: "0.0.0-test",
-    preloadPath: "/nonexistent/preload.cjs",
-    stopped: () => false,
-    executor,
-  };
-}
-
 async function search(cwd: string, failFast: boolean, executor: TrialExecutor) {
   const spec = normalizeGroupSpec(
     { name: "t", kind: "group", metric: { name: "loss" }, run: "node t.mjs", sampler: "grid", param_space: { x: [1, 2, 3, 4] } },
@@ -46,7 +31,7 @@ async function search(cwd: string, failFast: boolean, executor: TrialExecutor) {
     { argv: [], defaultConcurrency: 1 },
   );
   const base = normalizeCaptureOptions(rawCaptureOptions({ seedPreload: false }), spec.argv, cwd, { inputs: [], outputs: [], metrics: [] });
-  return runGroup(spec, base, failFast, deps(executor));
+  return runGroup(spec, base, failFast, groupDeps({ executor }));
 }
 
 const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 300));

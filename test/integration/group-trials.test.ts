@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { normalizeCaptureOptions } from "../../src/capture/capture-options.js";
@@ -14,6 +13,7 @@ import { BadInputError } from "../../src/errors.js";
 import type { GroupManifest, RunManifest } from "../../src/record/types.js";
 import { rawCaptureOptions } from "../helpers/capture-in.js";
 import { makeRepo } from "../helpers/git-repo.js";
+import { groupDeps } from "../helpers/group-deps.js";
 import { readSeries } from "../../src/metrics/read-series.js";
 import { readDiffSide } from "../../src/inspect/read-diff-side.js";
 import { planRemoval } from "../../src/inspect/remove-records.js";
@@ -33,22 +33,6 @@ writeFileSync("model/model.json", JSON.stringify({ x: p.x, gpus: process.env.CUD
 console.log("loss=" + p.x);
 `;
 
-function deps(over: Partial<GroupDeps> = {}): GroupDeps {
-  return {
-    stdout: new PassThrough().resume(),
-    stderr: new PassThrough().resume(),
-    log: () => undefined,
-    now: () => new Date(),
-    host: { env: { PATH: process.env["PATH"] ?? "" }, execPath: process.execPath, nodeVersion: process.versions.node },
-    interrupts: { on: () => undefined, off: () => undefined },
-    mlxVersion: "0.0.0-test",
-    preloadPath: "/nonexistent/preload.cjs",
-    stopped: () => false,
-    pruneCheckMs: 10,
-    ...over,
-  };
-}
-
 async function search(cwd: string, yaml: Record<string, unknown>, over: Partial<GroupDeps> = {}) {
   const spec = normalizeGroupSpec(
     { name: "t", kind: "group", metric: { name: "loss", direction: "minimize" }, run: "node trial.mjs", ...yaml },
@@ -60,7 +44,7 @@ async function search(cwd: string, yaml: Record<string, unknown>, over: Partial<
     outputs: [...spec.outputs],
     metrics: [...spec.metricFiles],
   });
-  return runGroup(spec, base, false, deps(over));
+  return runGroup(spec, base, false, groupDeps(over));
 }
 
 const runOf = (cwd: string, id: string): RunManifest => parse(readFileSync(join(cwd, ".mlx", "runs", id, "manifest.yaml"), "utf8"));
@@ -141,7 +125,7 @@ describe("a search's trials", () => {
 
   it("lost by their executor are retried up to max_retries, each attempt's reason kept", async () => {
     await using repo = await makeRepo({ "trial.mjs": TRIAL });
-    const base = deps();
+    const base = groupDeps();
     const local = localExecutor({ ...base });
     const tries: string[] = [];
     const flaky: TrialExecutor = {
