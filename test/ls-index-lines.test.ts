@@ -50,4 +50,17 @@ describe("decodeLine", () => {
     expect(decodeLine(line.replace('"tags":["t"]', '"tags":"t"'), "a")).toBeNull();
     expect(decodeLine(line.slice(0, -3), "a")).toBeNull();
   });
+
+  it.each<[string, Record<string, unknown>]>([
+    ["a createdAt that is not text", { createdAt: 12 }],
+    ["an exit code that is not a number", { exitCode: "zero" }],
+    ["a row of another run", { id: "LIE" }],
+    ["a metric that is neither a number nor a non-finite name", { metrics: { acc: "high" } }],
+    ["a group without its trial", { group: { id: "g" } }],
+    ["a tag that is not text", { tags: [1] }],
+  ])("refuses %s, so that the run is read from its folder", (_, change) => {
+    const parsed = JSON.parse(indexLine("a", entry("a", 1, "t"))) as { row: Record<string, unknown> };
+    expect(decodeLine(JSON.stringify(parsed), "a")).not.toBeNull();
+    expect(decodeLine(JSON.stringify({ ...parsed, row: { ...parsed.row, ...change } }), "a")).toBeNull();
+  });
 });

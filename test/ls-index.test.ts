@@ -1,7 +1,7 @@
 // The run index beside the run folders: used when sound, mended when missing, stale or corrupt, never
 // a reason to lose or hide a run. Real records in temp folders, written as capture writes them.
 import { existsSync } from "node:fs";
-import { appendFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
@@ -14,7 +14,7 @@ import { runsFolder } from "../src/record/run-folder.js";
 import { openRunIndex, parseIndex, runIndexPath } from "../src/record/run-index.js";
 import { writeRun } from "../src/record/run-store.js";
 import type { RunManifest } from "../src/record/types.js";
-import { tempDir } from "./helpers/mlx.js";
+import { runMlx, tempDir } from "./helpers/mlx.js";
 import { groupManifest, runManifest } from "./helpers/records.js";
 
 let dir: { path: string } & AsyncDisposable;
@@ -153,6 +153,29 @@ describe("the run index", () => {
     const text = await indexText();
     await writeFile(runIndexPath(root), text.replace('"row":{', '"row":{"broken'));
     expect(await listed()).toEqual([{ id: idOf(1), status: "succeeded", tags: [] }]);
+  });
+
+  it("is never written through a link in its place, and a folder in its place still lists every run", async () => {
+    await capture(1);
+    const outside = join(root, "outside.jsonl");
+    await writeFile(outside, "");
+    await rm(runIndexPath(root));
+    await symlink(outside, runIndexPath(root));
+    await capture(2);
+    expect(await readFile(outside, "utf8")).toBe("");
+    expect((await listed()).map((r) => r.id)).toEqual([idOf(2), idOf(1)]);
+    await rm(runIndexPath(root), { force: true });
+    await mkdir(runIndexPath(root));
+    await capture(3);
+    expect((await listed()).map((r) => r.id)).toEqual([idOf(3), idOf(2), idOf(1)]);
+  });
+
+  it("filters on the record as it is now: mlx ls --tag finds a tag written behind the index's back", async () => {
+    const m = await capture(1);
+    await writeBehindItsBack({ ...m, tags: ["hand"] });
+    const r = await runMlx(["ls", "--tag", "hand", "--json"], { cwd: root });
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect((JSON.parse(String(r.stdout)) as Array<{ id: string }>).map((x) => x.id)).toEqual([m.id]);
   });
 
   it("shows a record that fails validation as invalid, with the reason, as before the index", async () => {

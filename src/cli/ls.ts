@@ -52,11 +52,10 @@ async function runLs(opts: RawLsOptions): Promise<number> {
   const plain = isPlain(filter, opts);
   const { openRunIndex } = await import("../record/run-index.js");
   // The rows come from the run index; the folder list says which runs exist. Unfiltered and in the
-  // default order, only the newest `limit` rows are decoded. The rows shown are checked against their
-  // manifests (a record edited since its index line is read again), then filtered once more.
+  // default order, only the newest `limit` rows are decoded. Every row is checked against its manifest
+  // (one stat: a record edited since its index line is read again) before a filter sees it.
   const index = await openRunIndex(root);
-  const candidates = filterRuns(await index.rows(plain ? index.ids.slice(0, filter.limit) : index.ids), filter);
-  const checked = filterRuns(await index.fresh(candidates), filter);
+  const checked = filterRuns(await index.fresh(await index.rows(plain ? index.ids.slice(0, filter.limit) : index.ids)), filter);
   const allGroups = await listIds(groupsFolder(root));
   const groupSet = new Set(allGroups);
   const shownIds = plain ? allGroups.slice(0, filter.limit) : groupId ? [groupId] : [];

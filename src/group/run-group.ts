@@ -134,7 +134,13 @@ export async function runGroup(spec: GroupSpec, base: CaptureOptions, failFast: 
   const note = (trial: GroupTrial, nodes: readonly string[] = []): Promise<void> => {
     const warnings = manifest.warnings.slice(journaledWarnings);
     journaledWarnings = manifest.warnings.length;
-    return journal.append({ trial, best: manifest.best, ...(warnings.length ? { warnings } : {}), ...(nodes.length ? { nodes } : {}) });
+    return journal.append({
+      group: id,
+      trial,
+      best: manifest.best,
+      ...(warnings.length ? { warnings } : {}),
+      ...(nodes.length ? { nodes } : {}),
+    });
   };
   /** The record whole again, once the search has ended: the journal is then folded in and goes. */
   const finish = async (): Promise<void> => {

@@ -10,6 +10,8 @@ import { JOURNAL_FILE, type JournalEntry, mergeGroupJournal, openGroupJournal, p
 import { readGroup, writeGroup } from "./group-store.js";
 import type { GroupManifest, GroupTrial } from "./types.js";
 
+const GROUP = groupManifest([null], null).id;
+
 /** A search that has just started: three trials, all pending. */
 function started(over: Partial<GroupManifest> = {}): GroupManifest {
   const g = groupManifest([null, null, null], null);
@@ -41,14 +43,15 @@ async function tempFolder(): Promise<{ path: string } & AsyncDisposable> {
 
 describe("parseGroupJournal", () => {
   it("reads one entry a line and leaves out a last line the search was killed while writing", () => {
-    const text = line({ trial: trial(0), best: null }) + line({ trial: trial(1), best: null }) + '{"trial":{"index":2,"ru';
+    const text =
+      line({ group: GROUP, trial: trial(0), best: null }) + line({ group: GROUP, trial: trial(1), best: null }) + '{"trial":{"index":2,"ru';
     expect(parseGroupJournal(text, "j").map((e) => e.trial.index)).toEqual([0, 1]);
     expect(parseGroupJournal("", "j")).toEqual([]);
   });
 
   it("refuses a line in the middle that is not a trial entry, naming the file and the line", () => {
     for (const bad of ["{not json", "[1,2]", '{"best":null}', "null"]) {
-      const text = line({ trial: trial(0), best: null }) + bad + "\n" + line({ trial: trial(1), best: null });
+      const text = line({ group: GROUP, trial: trial(0), best: null }) + bad + "\n" + line({ group: GROUP, trial: trial(1), best: null });
       expect(() => parseGroupJournal(text, "g/trials.jsonl")).toThrow(BadInputError);
       expect(() => parseGroupJournal(text, "g/trials.jsonl")).toThrow(/g\/trials\.jsonl: line 2 is /);
     }
@@ -60,10 +63,10 @@ describe("mergeGroupJournal", () => {
     const merged = mergeGroupJournal(
       started({ nodes: { n1: [0] } }),
       [
-        { trial: trial(0, { status: "running", runId: "run-0", metric: null, exitCode: null }), best: null },
-        { trial: trial(1, { status: "running", metric: null, exitCode: null }), best: null },
-        { trial: trial(0), best: { index: 0, runId: "run-0", metric: 0 }, nodes: ["n1"], warnings: ["w0"] },
-        { trial: trial(1), best: { index: 1, runId: "run-1", metric: 0.1 }, nodes: ["n2"], warnings: ["w1", "w2"] },
+        { group: GROUP, trial: trial(0, { status: "running", runId: "run-0", metric: null, exitCode: null }), best: null },
+        { group: GROUP, trial: trial(1, { status: "running", metric: null, exitCode: null }), best: null },
+        { group: GROUP, trial: trial(0), best: { index: 0, runId: "run-0", metric: 0 }, nodes: ["n1"], warnings: ["w0"] },
+        { group: GROUP, trial: trial(1), best: { index: 1, runId: "run-1", metric: 0.1 }, nodes: ["n2"], warnings: ["w1", "w2"] },
       ],
       "j",
     );
@@ -74,8 +77,16 @@ describe("mergeGroupJournal", () => {
     expect(merged.status).toBe("running");
   });
 
+  it("refuses an entry of another group: a journal copied in from elsewhere is never merged", () => {
+    expect(() => mergeGroupJournal(started(), [{ group: "other", trial: trial(0), best: null }], "j")).toThrow(
+      /line 1 is an entry of group "other"/,
+    );
+  });
+
   it("refuses an entry for a trial the group does not have", () => {
-    expect(() => mergeGroupJournal(started(), [{ trial: trial(3), best: null }], "j")).toThrow(/line 1 is no trial 3 in the group/);
+    expect(() => mergeGroupJournal(started(), [{ group: GROUP, trial: trial(3), best: null }], "j")).toThrow(
+      /line 1 is no trial 3 in the group/,
+    );
   });
 });
 
@@ -83,11 +94,11 @@ describe("readGroup with a journal", () => {
   it("reads a running search as group.yaml with its journal applied, validated", async () => {
     await using dir = await tempFolder();
     await writeGroup(dir.path, started());
-    writeFileSync(join(dir.path, JOURNAL_FILE), line({ trial: trial(2), best: { index: 2, runId: "run-2", metric: 0.2 } }));
+    writeFileSync(join(dir.path, JOURNAL_FILE), line({ group: GROUP, trial: trial(2), best: { index: 2, runId: "run-2", metric: 0.2 } }));
     const g = await readGroup(dir.path);
     expect(g.trials.map((t) => t.status)).toEqual(["pending", "pending", "succeeded"]);
     expect(g.best?.index).toBe(2);
-    appendFileSync(join(dir.path, JOURNAL_FILE), line({ trial: trial(1, { status: "bogus" as "failed" }), best: null }));
+    appendFileSync(join(dir.path, JOURNAL_FILE), line({ group: GROUP, trial: trial(1, { status: "bogus" as "failed" }), best: null }));
     await expect(readGroup(dir.path)).rejects.toThrow(/trials\.jsonl/);
   });
 
@@ -95,7 +106,7 @@ describe("readGroup with a journal", () => {
     await using dir = await tempFolder();
     const done = groupManifest([0.5, 0.7, 0.1], 1);
     await writeGroup(dir.path, done);
-    writeFileSync(join(dir.path, JOURNAL_FILE), line({ trial: trial(0, { status: "failed" }), best: null }));
+    writeFileSync(join(dir.path, JOURNAL_FILE), line({ group: GROUP, trial: trial(0, { status: "failed" }), best: null }));
     expect(await readGroup(dir.path)).toEqual(done);
   });
 
@@ -103,7 +114,10 @@ describe("readGroup with a journal", () => {
     await using dir = await tempFolder();
     const dead = spawnSync(process.execPath, ["-e", "0"]).pid;
     await writeGroup(dir.path, started({ pid: dead, host: hostname() }));
-    writeFileSync(join(dir.path, JOURNAL_FILE), line({ trial: trial(0, { status: "running", exitCode: null, metric: null }), best: null }));
+    writeFileSync(
+      join(dir.path, JOURNAL_FILE),
+      line({ group: GROUP, trial: trial(0, { status: "running", exitCode: null, metric: null }), best: null }),
+    );
     const gone = await readGroup(dir.path);
     expect(gone.status).toBe("interrupted");
     expect(gone.trials.map((t) => t.status)).toEqual(["interrupted", "pending", "pending"]);
@@ -119,7 +133,7 @@ describe("openGroupJournal", () => {
   it("appends lines in the order given, whole, even when appends are not awaited one by one", async () => {
     await using dir = await tempFolder();
     const journal = await openGroupJournal(dir.path);
-    await Promise.all(Array.from({ length: 200 }, (_, i) => journal.append({ trial: trial(i), best: null })));
+    await Promise.all(Array.from({ length: 200 }, (_, i) => journal.append({ group: GROUP, trial: trial(i), best: null })));
     await journal.close();
     const entries = parseGroupJournal(readFileSync(join(dir.path, JOURNAL_FILE), "utf8"), "j");
     expect(entries.map((e) => e.trial.index)).toEqual(Array.from({ length: 200 }, (_, i) => i));

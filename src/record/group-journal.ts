@@ -11,6 +11,8 @@ export const JOURNAL_FILE = "trials.jsonl";
 
 /** One state change of one trial, and what changed with it in the group. */
 export interface JournalEntry {
+  /** The group's id: a journal copied in from another group is refused, not merged. */
+  readonly group: string;
   /** The trial as it now stands, whole: it replaces the trial of the same index. */
   readonly trial: GroupTrial;
   /** The search's best trial after this change. */
@@ -98,6 +100,7 @@ export function mergeGroupJournal(group: GroupManifest, entries: readonly Journa
   let anyNodes = group.nodes !== undefined;
   let best = group.best;
   entries.forEach((entry, i) => {
+    if (entry.group !== group.id) throw corrupt(where, i, `an entry of group ${JSON.stringify(entry.group)}, not of ${group.id}`);
     const index = entry.trial.index;
     if (!Number.isInteger(index) || index < 0 || index >= trials.length) throw corrupt(where, i, `no trial ${String(index)} in the group`);
     trials[index] = entry.trial;

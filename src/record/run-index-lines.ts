@@ -42,14 +42,32 @@ export function decodeLine(line: string, id: string): IndexEntry | null {
   const head = headOf(line);
   if (head === null || head.id !== id) return null;
   try {
-    const e = JSON.parse(line) as { pid?: unknown; row?: Partial<RunRow> | null };
-    const row = e.row;
-    if (typeof row !== "object" || row === null || typeof row.id !== "string" || typeof row.status !== "string") return null;
-    if (!Array.isArray(row.tags) || typeof row.params !== "object" || typeof row.metrics !== "object") return null;
-    return { key: head.key, pid: typeof e.pid === "number" ? e.pid : null, row: row as RunRow };
+    const e = JSON.parse(line) as { pid?: unknown; row?: unknown };
+    return isRow(e.row, id) ? { key: head.key, pid: typeof e.pid === "number" ? e.pid : null, row: e.row } : null;
   } catch {
     return null;
   }
+}
+
+const stringOrNull = (v: unknown): boolean => v === null || typeof v === "string";
+const numberOrNull = (v: unknown): boolean => v === null || typeof v === "number";
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * A row of the shape the index writes, for the run in folder `id`: a line that says anything else (a
+ * wrong type, another run's id) is not trusted, and the run is read from its folder instead.
+ */
+function isRow(row: unknown, id: string): row is RunRow {
+  if (!isObject(row) || row["id"] !== id || typeof row["status"] !== "string") return false;
+  if (!stringOrNull(row["name"]) || !stringOrNull(row["createdAt"])) return false;
+  if (!numberOrNull(row["exitCode"]) || !numberOrNull(row["durationMs"])) return false;
+  if (!Array.isArray(row["tags"]) || !row["tags"].every((t) => typeof t === "string")) return false;
+  if (!isObject(row["params"]) || !isObject(row["metrics"])) return false;
+  if (!Object.values(row["metrics"]).every((v) => typeof v === "number" || v === "NaN" || v === "Infinity" || v === "-Infinity"))
+    return false;
+  const group = row["group"];
+  if (group !== null && !(isObject(group) && typeof group["id"] === "string" && typeof group["trial"] === "number")) return false;
+  return row["problem"] === undefined || typeof row["problem"] === "string";
 }
 
 /**

@@ -2,6 +2,7 @@
 // instead of every manifest. The run folders stay the truth: the folder list decides which runs exist,
 // a run the index lacks is read from its folder, and a row is checked against its manifest before it is
 // shown. The index is a cache that mends itself; nothing is lost when it is wrong, missing or deleted.
+import { constants } from "node:fs";
 import { mkdir, open, rename, stat, unlink, writeFile, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { describeError } from "../errors.js";
@@ -58,10 +59,11 @@ export async function appendRunIndex(folder: string, manifest: RunManifest, key:
  */
 async function appendLines(path: string, text: string): Promise<void> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const handle = await open(path, "a").catch(async (error: unknown) => {
+    // Never through a link: whatever it points at is not mlx's to write (the failure deletes the link).
+    const handle = await open(path, APPEND_FLAGS, 0o644).catch(async (error: unknown) => {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
       await mkdir(dirname(path), { recursive: true });
-      return open(path, "a");
+      return open(path, APPEND_FLAGS, 0o644);
     });
     try {
       await handle.write(text);
@@ -148,17 +150,20 @@ interface IndexFile {
   ino: number;
 }
 
+const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+
+/** The index as read, or null when there is none to read (missing, a link, a folder, unreadable): it is rebuilt. */
 async function readIndexFile(path: string): Promise<IndexFile | null> {
-  const handle = await open(path, "r").catch(() => null);
+  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => null);
   if (handle === null) return null;
   try {
     const [bytes, s] = await Promise.all([handle.readFile(), handle.stat()]);
     // A last line without its newline is a write in progress or a crash: left out, never parsed.
     const endBytes = bytes.lastIndexOf(0x0a) + 1;
     return { handle, text: bytes.toString("utf8", 0, endBytes), endBytes, ino: s.ino };
-  } catch (error) {
-    await handle.close();
-    throw error;
+  } catch {
+    await handle.close(); // a folder in its place (EISDIR), an I/O error: the run folders are read instead
+    return null;
   }
 }
 

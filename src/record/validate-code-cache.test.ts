@@ -40,7 +40,7 @@ describe("validators loaded with their V8 code cache", () => {
     // Proof that the cache is used: V8 data made from ONE, labelled with TWO's digest, runs ONE's code.
     const fromOne = await cacheFor(ONE);
     await writeFile(file, TWO);
-    await writeFile(file + CODE_CACHE_SUFFIX, Buffer.concat([sha256(TWO), fromOne.subarray(32)]));
+    await writeFile(file + CODE_CACHE_SUFFIX, Buffer.concat([sha256(TWO), fromOne.subarray(32)])); // V8's data and its digest kept
     const check = loadValidatorFile(file).exports as Check;
     expect([check(1), check(2)]).toEqual([true, false]);
   });
@@ -52,9 +52,12 @@ describe("validators loaded with their V8 code cache", () => {
     expect([check(1), check(2)]).toEqual([false, true]);
   });
 
-  it("validates by the source when the cache's V8 data is garbage or the cache is cut short", async () => {
+  it("validates by the source when the cache's V8 data is damaged, garbage, or cut short", async () => {
     const cache = await cacheFor(ONE);
-    for (const broken of [Buffer.from(cache).fill(7, 32), cache.subarray(0, 32), cache.subarray(0, 10)]) {
+    // One flipped byte of V8's data, both digests intact in front of it: V8 would run (and crash on) it.
+    const flipped = Buffer.from(cache);
+    flipped[64 + 100] = flipped[64 + 100]! ^ 0xff;
+    for (const broken of [flipped, Buffer.from(cache).fill(7, 32), cache.subarray(0, 32), cache.subarray(0, 10)]) {
       await writeFile(file + CODE_CACHE_SUFFIX, broken);
       const check = loadValidatorFile(file).exports as Check;
       expect([check(1), check(2)]).toEqual([true, false]);

@@ -39,9 +39,10 @@ const compiled = new Map<object, Validator<unknown>>();
 /**
  * The build also keeps V8's compiled code of each validator (<name>.cjs.cache): the run validator is
  * ~180 KB of code whose first call compiled for ~20-40 ms of every capture; with the cache, under 1 ms.
- * The cache starts with the sha256 of the source it was made from: V8 itself only checks the
- * source's length, so a cache left beside a rebuilt validator of the same length is never used.
- * A cache V8 rejects (another node version, other flags) costs nothing but the compile it saves.
+ * The cache starts with the sha256 of the source it was made from, then the sha256 of V8's data: V8
+ * itself only checks the source's length, and it trusts the data (a flipped byte crashes the process),
+ * so a cache made from other source, or damaged since, is never handed to it. A cache V8 rejects
+ * (another node version, other flags) costs nothing but the compile it saves.
  */
 export const CODE_CACHE_SUFFIX = ".cache";
 
@@ -57,9 +58,10 @@ export function loadValidatorFile(file: string): { exports: unknown; script: Scr
   return { exports: module.exports, script };
 }
 
-/** The bytes of a code cache for `source`: its sha256, then V8's data. */
+/** The bytes of a code cache for `source`: its sha256, the sha256 of V8's data, then that data. */
 export function codeCacheFor(script: Script, source: string): Buffer {
-  return Buffer.concat([sourceDigest(source), script.createCachedData()]);
+  const data = script.createCachedData();
+  return Buffer.concat([sourceDigest(source), sha256(data), data]);
 }
 
 function withCodeCache(cacheFile: string, source: string): { cachedData?: Buffer } {
@@ -69,10 +71,16 @@ function withCodeCache(cacheFile: string, source: string): { cachedData?: Buffer
   } catch {
     return {};
   }
-  const digest = sourceDigest(source);
-  return cache.length > digest.length && cache.subarray(0, digest.length).equals(digest)
-    ? { cachedData: cache.subarray(digest.length) }
-    : {};
+  const head = 2 * DIGEST_BYTES;
+  if (cache.length <= head || !cache.subarray(0, DIGEST_BYTES).equals(sourceDigest(source))) return {};
+  const data = cache.subarray(head);
+  return cache.subarray(DIGEST_BYTES, head).equals(sha256(data)) ? { cachedData: data } : {};
+}
+
+const DIGEST_BYTES = 32;
+
+function sha256(data: Buffer): Buffer {
+  return createHash("sha256").update(data).digest();
 }
 
 function sourceDigest(source: string): Buffer {
