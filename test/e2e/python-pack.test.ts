@@ -122,5 +122,5 @@ describe.skipIf(!ready)("mlx pack for Python runs (real Docker, real Debian pyth
     const { replay } = await replayWithoutImage(repo.path);
     expect(replay.exitCode, String(replay.stdout) + String(replay.stderr)).toBe(0);
     expect(String(replay.stdout) + String(replay.stderr)).toContain("REPRODUCED");
-  }, 300_000);
+  }, 480_000); // a 1.1 GB image: build, save, compress its layers (about 100 s of it on 2 busy cores), then load and run
 });
