@@ -31,15 +31,22 @@ describe.skipIf(!ready)("replay streams image.tar into the engine as it verifies
   let bundle: string;
   let imageId: string;
   let baseImage: string;
+  let runId: string;
 
   beforeAll(async () => {
     reviewer = await reviewerBundle(2);
     ({ bundle, imageId } = reviewer);
-    baseImage = /baseImage: (\S+)/.exec(execFileSync("tar", ["-xOf", bundle, "bundle.yaml"], { encoding: "utf8" }))![1]!;
+    const manifest = execFileSync("tar", ["-xOf", bundle, "bundle.yaml"], { encoding: "utf8" });
+    baseImage = /baseImage: (\S+)/.exec(manifest)![1]!;
+    runId = /runs:\n\s+- (\S+)/.exec(manifest)![1]!;
   }, 300_000);
   afterAll(async () => {
     await reviewer?.[Symbol.asyncDispose]();
-    if (ready) spawnSync("docker", ["rmi", VICTIM], { stdio: "ignore" });
+    if (!ready) return;
+    spawnSync("docker", ["rmi", VICTIM], { stdio: "ignore" });
+    // The replays run with --keep keep their containers: other tests count the engine's replay containers.
+    const kept = docker("ps", "-aq", "--filter", `label=org.mlx.replay-of=${runId}`).split("\n").filter(Boolean);
+    if (kept.length > 0) docker("rm", "-f", ...kept);
   });
 
   it("leaves no new image when a byte of the streamed image.tar does not match SHA256SUMS (which comes last): exit 2", async () => {
