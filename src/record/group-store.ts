@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { BadInputError, describeError } from "../errors.js";
 import { parseYamlStrict } from "./parse-yaml.js";
-import { runsFolder } from "./run-folder.js";
+import { groupsFolder, runsFolder } from "./run-folder.js";
 import { ambiguousRef, listIds, listRunIds, readRun, resolveId, resolveRunId } from "./run-store.js";
 import type { GroupManifest } from "./types.js";
 import { validateGroup } from "./validate.js";
@@ -14,9 +14,7 @@ import { JOURNAL_FILE, mergeGroupJournal, readGroupJournal } from "./group-journ
 
 export const GROUP_FILE = "group.yaml";
 
-export function groupsFolder(root: string): string {
-  return join(root, ".mlx", "groups");
-}
+export { groupsFolder };
 
 export async function createGroupFolder(root: string, id: string): Promise<string> {
   const folder = join(groupsFolder(root), id);

@@ -6,6 +6,7 @@ import { mkdir, readFile, readdir, rename, stat, unlink, writeFile } from "node:
 import { dirname, join } from "node:path";
 import { describeError } from "../errors.js";
 import { tempPathFor } from "../primitives/write-atomic.js";
+import { groupsFolder } from "./run-folder.js";
 import type { GroupManifest } from "./types.js";
 
 export interface GroupSummary {
@@ -24,7 +25,7 @@ export interface GroupSummary {
 
 export const groupIndexPath = (root: string): string => join(root, ".mlx", "index", "groups.json");
 /** .mlx/groups, as group-store.ts names it; here so that listing does not load YAML and the schema. */
-export const groupsFolder = (root: string): string => join(root, ".mlx", "groups");
+export { groupsFolder };
 
 type Cache = Record<string, { key: string; summary: GroupSummary }>;
 

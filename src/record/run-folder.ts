@@ -8,6 +8,11 @@ export function runsFolder(root: string): string {
   return join(root, ".mlx", "runs");
 }
 
+/** Where search groups live, beside the runs. */
+export function groupsFolder(root: string): string {
+  return join(root, ".mlx", "groups");
+}
+
 /**
  * Sortable by time to the millisecond (two captures in one second still sort in order, so `latest`
  * is right), unique across concurrent captures: 20261123-150752-042-1a2b3c.
